@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, type ConfigOverrides, resolveConfig } from '../config/index.js';
+import { SessionLookupError, StoreError } from '../store/index.js';
+import { LockHeldError } from '../sync/index.js';
+import { parseSince, sessionsCommand, showCommand, statsCommand, warningsCommand } from './commands/read.js';
+import { syncCommand } from './commands/sync.js';
+import { processOut } from './output.js';
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function overrides(cmd: Command): ConfigOverrides {
+  const o = cmd.optsWithGlobals();
+  return { configPath: o.config, databasePath: o.db, claudeDir: o.claudeDir, codexDir: o.codexDir, pollMs: o.poll };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('aiobscura')
+    .description(
+      'Local-first collector for Claude Code and Codex session logs.\n' +
+        'Reads ~/.claude/projects and ~/.codex/sessions incrementally into a local SQLite database.',
+    )
+    .version('0.1.0')
+    .option('--db <path>', 'database file (default: $XDG_DATA_HOME/aiobscura/data.db)')
+    .option('--config <path>', 'config file (default: $XDG_CONFIG_HOME/aiobscura/config.toml)')
+    .option('--claude-dir <dir>', 'Claude Code directory holding projects/ (default: $CLAUDE_CONFIG_DIR or ~/.claude)')
+    .option('--codex-dir <dir>', 'Codex directory holding sessions/ (default: $CODEX_HOME or ~/.codex)')
+    .showHelpAfterError();
+
+  program
+    .command('sync')
+    .description('ingest new log lines into the database (one pass, or continuously with --watch)')
+    .option('-w, --watch', 'keep running: react to file changes and rescan periodically', false)
+    .option('--poll <ms>', 'rescan interval in watch mode, in milliseconds (default 2000)', positiveInt)
+    .option('--json', 'print the summary as JSON (one JSON line per pass with --watch)', false)
+    .option('--no-progress', 'no progress bar')
+    .addHelpText(
+      'after',
+      '\nOnly one sync runs per database; SIGINT/SIGTERM finish the current transaction and exit.\n' +
+        'A second SIGINT exits at once; nothing committed is lost either way.',
+    )
+    .action(async (opts, cmd) => {
+      process.exitCode = await syncCommand(resolveConfig(overrides(cmd)), opts, processOut);
+    });
+
+  program
+    .command('sessions')
+    .description('list stored sessions, most recent first')
+    .addOption(new Option('--assistant <name>', 'only this assistant').choices(['claude', 'codex']))
+    .option('--project <text>', 'only sessions whose working directory contains this text')
+    .option('--since <when>', 'only sessions active since an ISO date or a duration (7d, 12h, 30m)', (v) => {
+      try {
+        return parseSince(v);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    })
+    .option('-n, --limit <n>', 'at most this many sessions', positiveInt)
+    .option('--json', 'machine-readable output', false)
+    .action((opts, cmd) => {
+      process.exitCode = sessionsCommand(
+        resolveConfig(overrides(cmd)),
+        { assistant: opts.assistant, project: opts.project, since: opts.since, limit: opts.limit },
+        opts.json,
+        processOut,
+      );
+    });
+
+  program
+    .command('show')
+    .description('print a session transcript with its threads, tool calls and results')
+    .argument('<session>', 'session id, or a unique prefix of one')
+    .option('--json', 'machine-readable output', false)
+    .action((session, opts, cmd) => {
+      process.exitCode = showCommand(resolveConfig(overrides(cmd)), session, opts.json, processOut);
+    });
+
+  program
+    .command('stats')
+    .description('sessions, messages and tokens by assistant, model and day')
+    .addOption(
+      new Option('--by <group...>', 'grouping(s)').choices(['assistant', 'model', 'day']).default(['assistant', 'model', 'day']),
+    )
+    .option('--json', 'machine-readable output', false)
+    .action((opts, cmd) => {
+      process.exitCode = statsCommand(resolveConfig(overrides(cmd)), opts.by, opts.json, processOut);
+    });
+
+  program
+    .command('warnings')
+    .description('list problems found while reading logs (file, line, reason)')
+    .option('-n, --limit <n>', 'at most this many, newest first', positiveInt, 100)
+    .option('--json', 'machine-readable output', false)
+    .action((opts, cmd) => {
+      process.exitCode = warningsCommand(resolveConfig(overrides(cmd)), opts.limit, opts.json, processOut);
+    });
+  return program;
+}
+
+/** The one place that turns errors into exit codes. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    const known = [ConfigError, StoreError, SessionLookupError, LockHeldError].some((E) => err instanceof E);
+    process.stderr.write(`aiobscura: ${known ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
+    process.exitCode = err instanceof LockHeldError ? 3 : known ? 2 : 1;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,2 @@
+export { type Change, isUnchanged } from './change.js';
+export { type FileOutcome, type IngestDeps, ingestFile } from './ingest-file.js';

@@ -1,0 +1,184 @@
+import fs from 'node:fs';
+import { parserFor } from '../parsers/index.js';
+import type { FileContext, RecordOutput } from '../parsers/types.js';
+import { type ByteSource, decodeLine, fingerprintSource, openSource, readLines } from '../reader/index.js';
+import type { ChunkLine, ChunkWriter, SourceFileRow, SourceFiles } from '../store/index.js';
+import { type Change, classify } from './change.js';
+
+/** Lines and bytes per transaction: large enough to amortise the commit, small enough to stop promptly. */
+const CHUNK_LINES = 2_000;
+const CHUNK_BYTES = 8 * 1024 * 1024;
+
+export interface FileOutcome {
+  change: Change['kind'];
+  lines: number;
+  records: number;
+  messages: number;
+  duplicates: number;
+  warnings: number;
+  /** Bytes after the last complete line that wait for their `\n`. */
+  heldBackBytes: number;
+}
+
+export interface IngestDeps {
+  files: SourceFiles;
+  writer: ChunkWriter;
+  clock: () => Date;
+  /** Called between chunks; returning true stops after the chunk just committed (SIGINT/SIGTERM). */
+  shouldStop: () => boolean;
+  /** Called after each committed chunk, so the caller can report progress or yield to the event loop. */
+  onChunk?: (committedBytes: number) => void;
+}
+
+/** Stats, classifies and (if needed) reads one file. `st` is the `stat` the caller already paid for. */
+export async function ingestFile(
+  file: { path: string; context: FileContext },
+  row: SourceFileRow | undefined,
+  st: fs.Stats,
+  deps: IngestDeps,
+): Promise<FileOutcome> {
+  const src = openSource(file.path);
+  try {
+    const change = classify(row, st, src, (hash) => deps.files.withFingerprint(hash, file.context.assistant));
+    const outcome: FileOutcome = {
+      change: change.kind,
+      lines: 0,
+      records: 0,
+      messages: 0,
+      duplicates: 0,
+      warnings: 0,
+      heldBackBytes: 0,
+    };
+    if (change.kind === 'unchanged') return outcome;
+    const current = prepareRow(file, row, st, src, change, deps);
+    await readNewLines(file.context, current, src, deps, outcome);
+    return outcome;
+  } finally {
+    src.close();
+  }
+}
+
+function identityOf(st: fs.Stats, src: ByteSource) {
+  const fp = fingerprintSource(src);
+  return {
+    dev: st.dev,
+    ino: st.ino,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    fpBytes: fp.kind === 'ok' ? fp.bytes : 0,
+    fpHash: fp.kind === 'ok' ? fp.hash : null,
+  };
+}
+
+/** Applies the classification to the stored row and returns the row to read from. */
+function prepareRow(
+  file: { path: string; context: FileContext },
+  row: SourceFileRow | undefined,
+  st: fs.Stats,
+  src: ByteSource,
+  change: Change,
+  deps: IngestDeps,
+): SourceFileRow {
+  const now = deps.clock().toISOString();
+  const id = identityOf(st, src);
+  let current: SourceFileRow;
+  if (change.kind === 'moved') {
+    deps.files.moveTo(change.from.id, file.path, now);
+    current = { ...change.from, path: file.path };
+  } else if (row === undefined) {
+    current = deps.files.create({ ...file.context, path: file.path }, id, now);
+  } else {
+    current = row;
+  }
+  if (change.kind === 'truncated' || change.kind === 'rewritten' || change.kind === 'replaced') {
+    // Everything below the old checkpoint may already be stored: those lines are checked by content.
+    const dedupeBelow = Math.max(current.checkpoint_offset, current.dedupe_below);
+    deps.files.restart(current.id, dedupeBelow, change.kind, now);
+    current = { ...current, checkpoint_offset: 0, checkpoint_line: 0, parser_state: null, dedupe_below: dedupeBelow };
+    current.generation++;
+  }
+  deps.files.setIdentity(current.id, id, change.kind, now);
+  return current;
+}
+
+/** The timestamp a record carries, as the parser reported it; used as the fallback for later records. */
+function recordTimestamp(outputs: RecordOutput[]): string | null {
+  for (const out of outputs) {
+    for (const m of out.messages) if (m.emittedAt) return m.emittedAt;
+    for (const s of out.sessions) if (s.timestamp) return s.timestamp;
+  }
+  return null;
+}
+
+async function readNewLines(
+  ctx: FileContext,
+  row: SourceFileRow,
+  src: ByteSource,
+  deps: IngestDeps,
+  outcome: FileOutcome,
+): Promise<void> {
+  const parser = parserFor(ctx.assistant);
+  const state = row.parser_state ? JSON.parse(row.parser_state) : parser.initialState(ctx);
+  let lastTimestamp = row.last_timestamp;
+  const fileRef = {
+    id: row.id,
+    path: row.path,
+    assistant: ctx.assistant,
+    generation: row.generation,
+    dedupeBelow: row.dedupe_below,
+  };
+  let chunk: ChunkLine[] = [];
+  let chunkBytes = 0;
+  let position = { offset: row.checkpoint_offset, lineNo: row.checkpoint_line + 1 };
+
+  const commit = () => {
+    const cp = { offset: position.offset, lineNo: position.lineNo - 1, parserState: JSON.stringify(state), lastTimestamp };
+    const totals = deps.writer.apply(fileRef, chunk, cp, deps.clock().toISOString());
+    outcome.records += totals.records;
+    outcome.messages += totals.messages;
+    outcome.duplicates += totals.duplicates;
+    outcome.warnings += totals.warnings;
+    deps.onChunk?.(chunkBytes);
+    chunk = [];
+    chunkBytes = 0;
+  };
+
+  const lines = readLines(src, position);
+  for (;;) {
+    const next = lines.next();
+    if (next.done) {
+      outcome.heldBackBytes = next.value.heldBackBytes;
+      break;
+    }
+    const line = next.value;
+    outcome.lines++;
+    position = { offset: line.nextOffset, lineNo: line.lineNo + 1 };
+    chunkBytes += line.nextOffset - line.offset;
+    if (!line.blank) {
+      const decoded = decodeLine(line.text);
+      const warnings = decoded.warning ? [decoded.warning] : [];
+      const outputs = decoded.values.map((json) => parser.parse({ lineNo: line.lineNo, offset: line.offset, json }, state, ctx));
+      for (const out of outputs) if (out.warning) warnings.push(out.warning);
+      // A record without a timestamp gets the previous one in this file, else the file's first-seen mtime,
+      // both stored, so re-reading never changes it.
+      const fallback = lastTimestamp ?? row.first_seen_mtime;
+      for (const out of outputs) for (const m of out.messages) m.emittedAt ??= fallback;
+      lastTimestamp = recordTimestamp(outputs) ?? lastTimestamp;
+      chunk.push({
+        lineNo: line.lineNo,
+        offset: line.offset,
+        raw: line.bytes,
+        rawIsUtf8: !line.text.includes('\uFFFD') || Buffer.from(line.text, 'utf8').equals(line.bytes),
+        outputs,
+        warnings,
+      });
+    }
+    if (chunk.length >= CHUNK_LINES || chunkBytes >= CHUNK_BYTES) {
+      commit();
+      // Let signal handlers and timers run between transactions: SIGINT stops after a whole chunk.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (deps.shouldStop()) return;
+    }
+  }
+  if (chunk.length > 0 || position.offset !== row.checkpoint_offset) commit();
+}

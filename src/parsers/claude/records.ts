@@ -1,0 +1,122 @@
+/**
+ * Dispatch by record kind. Conversation kinds (`user`, `assistant`, `system`) may produce messages; every
+ * other kind is metadata kept locally as a context row, with a note saying why it produced nothing.
+ */
+import type { AgentLink, RecordOutput } from '../types.js';
+import { emptyOutput } from '../types.js';
+import { parseAssistant } from './assistant.js';
+import { sessionFacts } from './facts.js';
+import type { Scope } from './scope.js';
+import type { ClaudeState } from './session.js';
+import { parseSystem } from './system.js';
+import { parseUser } from './user.js';
+import { isObj, type Obj, str } from './util.js';
+
+/** `type` plus the most specific sub-kind present: `system/turn_duration`, `progress/hook_progress`, … */
+export function kindLabel(rec: Obj): string {
+  const type = str(rec.type) ?? '(untyped)';
+  const sub =
+    str(rec.subtype) ??
+    (isObj(rec.data) ? str(rec.data.type) : null) ??
+    (isObj(rec.attachment) ? str(rec.attachment.type) : null);
+  return sub !== null ? `${type}/${sub}` : type;
+}
+
+/** Record kinds known to carry no conversation content (log-formats.md §2.3). */
+const METADATA_KINDS = new Set([
+  'summary',
+  'file-history-snapshot',
+  'queue-operation',
+  'permission-mode',
+  'mode',
+  'last-prompt',
+  'custom-title',
+  'ai-title',
+  'agent-name',
+  'pr-link',
+  'frame-link',
+  'worktree-state',
+  'relocated',
+  'bridge-session',
+  'atis-latch',
+]);
+
+function userRecord(scope: Scope, out: RecordOutput): void {
+  const r = parseUser(scope);
+  out.messages = r.messages;
+  out.links = r.links;
+  // A user record follows a finished response (the prompt or the answering tool result).
+  out.closesGroups = true;
+  if (r.note !== undefined) out.note = r.note;
+  out.sessions = sessionFacts(scope, {});
+}
+
+function assistantRecord(scope: Scope, out: RecordOutput): void {
+  const r = parseAssistant(scope);
+  out.messages = r.messages;
+  out.usage = r.usage;
+  if (r.messages.length === 0) out.note = 'no message content';
+  out.sessions = sessionFacts(scope, { model: r.model });
+}
+
+function systemRecord(scope: Scope, out: RecordOutput): void {
+  const r = parseSystem(scope);
+  out.messages = r.messages;
+  out.closesGroups = true;
+  if (r.note !== undefined) out.note = r.note;
+  out.sessions = sessionFacts(scope, {});
+}
+
+/** In 2.1.3x the parent's mirrored `agent_progress` lines are the only agent ↔ Task link. */
+function progressLinks(scope: Scope): AgentLink[] {
+  const data = scope.rec.data;
+  if (!isObj(data) || data.type !== 'agent_progress') return [];
+  const agentId = str(data.agentId);
+  const toolUseId = str(scope.rec.parentToolUseID);
+  if (agentId === null || toolUseId === null) return [];
+  return [{ parentSessionKey: scope.ref.sessionKey, agentId, toolUseId }];
+}
+
+/** A user-chosen title wins over an AI-generated one, whichever comes later in the file. */
+function titleOf(rec: Obj, state: ClaudeState): string | null {
+  if (rec.type === 'custom-title') {
+    const title = str(rec.customTitle);
+    if (title !== null) state.customTitle = true;
+    return title;
+  }
+  if (rec.type === 'ai-title' && !state.customTitle) return str(rec.aiTitle);
+  return null;
+}
+
+function metadataRecord(scope: Scope, state: ClaudeState, out: RecordOutput): void {
+  const type = str(scope.rec.type);
+  if (type === 'progress') {
+    out.links = progressLinks(scope);
+    out.note = 'progress';
+  } else if (type === 'attachment') {
+    out.note = 'attachment';
+  } else if (type !== null && METADATA_KINDS.has(type)) {
+    out.note = 'metadata';
+  } else {
+    out.note = 'unknown record kind';
+  }
+  out.sessions = sessionFacts(scope, { title: titleOf(scope.rec, state) });
+}
+
+export function parseRecord(scope: Scope, state: ClaudeState): RecordOutput {
+  const out = emptyOutput(kindLabel(scope.rec), scope.ref.sessionKey);
+  switch (scope.rec.type) {
+    case 'user':
+      userRecord(scope, out);
+      break;
+    case 'assistant':
+      assistantRecord(scope, out);
+      break;
+    case 'system':
+      systemRecord(scope, out);
+      break;
+    default:
+      metadataRecord(scope, state, out);
+  }
+  return out;
+}

@@ -1,0 +1,16 @@
+/** reader/: bytes → complete lines with exact offsets, JSON decoding of a line, file fingerprints. */
+export { isSourceDecodeError, SourceDecodeError } from './errors.js';
+export type { Fingerprint, SourceFingerprint } from './fingerprint.js';
+export {
+  FINGERPRINT_BYTES,
+  FINGERPRINT_HEX_CHARS,
+  fingerprintPath,
+  fingerprintSource,
+  hashPrefix,
+} from './fingerprint.js';
+export type { DecodedLine } from './json-line.js';
+export { decodeLine, MAX_RECOVERY_ATTEMPTS } from './json-line.js';
+export type { LinePosition, RawLine, ReadEnd, ReadLinesOptions } from './lines.js';
+export { DEFAULT_BUFFER_SIZE, FILE_START, positionAfter, readLines } from './lines.js';
+export type { ByteSource } from './source.js';
+export { bufferSource, isZstdPath, openFileSource, openSource, openZstdSource } from './source.js';

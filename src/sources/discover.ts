@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FileContext } from '../parsers/types.js';
+
+/** A log file found on disk, with what its path says about it. */
+export interface DiscoveredFile {
+  readonly path: string;
+  readonly context: FileContext;
+  /** `.jsonl.zst` cold copies are read whole and never appended to. */
+  readonly compressed: boolean;
+}
+
+export interface DiscoveryProblem {
+  readonly path: string;
+  readonly reason: string;
+}
+
+export interface Discovery {
+  readonly files: DiscoveredFile[];
+  /** Directories or entries that could not be read: reported, never silently ignored. */
+  readonly problems: DiscoveryProblem[];
+}
+
+function listDir(dir: string, problems: DiscoveryProblem[]): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A missing root just means the assistant is not installed; anything else is worth telling.
+    if (code !== 'ENOENT') problems.push({ path: dir, reason: `cannot list directory (${code ?? err})` });
+    return [];
+  }
+}
+
+/** Resolves a dirent that may be a symlink; returns null for loops and dangling links. */
+function kindOf(dir: string, entry: fs.Dirent): 'file' | 'dir' | null {
+  if (entry.isFile()) return 'file';
+  if (entry.isDirectory()) return 'dir';
+  if (!entry.isSymbolicLink()) return null;
+  try {
+    const st = fs.statSync(path.join(dir, entry.name));
+    return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : null;
+  } catch {
+    return null;
+  }
+}
+
+function stemOf(name: string): string {
+  return name.replace(/\.jsonl(\.zst)?$/, '');
+}
+
+/** A root given by the user may be the assistant's home (`~/.claude`) or the log folder itself. */
+function claudeProjectsRoot(claudeDir: string): string {
+  const projects = path.join(claudeDir, 'projects');
+  return fs.existsSync(projects) ? projects : claudeDir;
+}
+
+function claudeFile(file: string, role: 'main' | 'agent', parentSession: string | null): DiscoveredFile {
+  const stem = stemOf(path.basename(file));
+  return {
+    path: file,
+    compressed: false,
+    context: {
+      path: file,
+      assistant: 'claude',
+      role,
+      stem,
+      agentId: role === 'agent' ? stem.slice('agent-'.length) : null,
+      parentSessionFromPath: parentSession,
+    },
+  };
+}
+
+/** `<session>/subagents/**` holds 2.1.x sub-agent transcripts, at any depth (workflow runs nest deeper). */
+function walkSubagents(dir: string, session: string, out: DiscoveredFile[], problems: DiscoveryProblem[], depth = 0) {
+  if (depth > 8) return;
+  for (const entry of listDir(dir, problems)) {
+    const kind = kindOf(dir, entry);
+    const full = path.join(dir, entry.name);
+    if (kind === 'dir') walkSubagents(full, session, out, problems, depth + 1);
+    else if (kind === 'file' && /^agent-.+\.jsonl$/.test(entry.name)) out.push(claudeFile(full, 'agent', session));
+  }
+}
+
+/** Claude Code: `projects/<encoded-cwd>/{<session>,agent-*}.jsonl` and `<session>/subagents/**\/agent-*.jsonl`. */
+export function discoverClaude(claudeDir: string, problems: DiscoveryProblem[]): DiscoveredFile[] {
+  const root = claudeProjectsRoot(claudeDir);
+  const out: DiscoveredFile[] = [];
+  for (const project of listDir(root, problems)) {
+    const projectDir = path.join(root, project.name);
+    if (kindOf(root, project) !== 'dir') continue;
+    for (const entry of listDir(projectDir, problems)) {
+      const kind = kindOf(projectDir, entry);
+      const full = path.join(projectDir, entry.name);
+      if (kind === 'file' && entry.name.endsWith('.jsonl')) {
+        out.push(claudeFile(full, entry.name.startsWith('agent-') ? 'agent' : 'main', null));
+      } else if (kind === 'dir') {
+        const subagents = path.join(full, 'subagents');
+        if (fs.existsSync(subagents)) walkSubagents(subagents, entry.name, out, problems);
+      }
+    }
+  }
+  return out;
+}
+
+function codexFile(file: string): DiscoveredFile {
+  const compressed = file.endsWith('.zst');
+  return {
+    path: file,
+    compressed,
+    context: { path: file, assistant: 'codex', role: 'main', stem: stemOf(path.basename(file)) },
+  };
+}
+
+function walkCodex(dir: string, out: DiscoveredFile[], problems: DiscoveryProblem[], depth = 0) {
+  if (depth > 6) return;
+  for (const entry of listDir(dir, problems)) {
+    const kind = kindOf(dir, entry);
+    const full = path.join(dir, entry.name);
+    if (kind === 'dir') walkCodex(full, out, problems, depth + 1);
+    else if (kind === 'file' && /^rollout-.+\.jsonl(\.zst)?$/.test(entry.name)) out.push(codexFile(full));
+  }
+}
+
+/** Codex: `sessions/YYYY/MM/DD/rollout-*.jsonl[.zst]` and `archived_sessions/`. */
+export function discoverCodex(codexDir: string, problems: DiscoveryProblem[]): DiscoveredFile[] {
+  const out: DiscoveredFile[] = [];
+  const roots = ['sessions', 'archived_sessions'].map((d) => path.join(codexDir, d)).filter((d) => fs.existsSync(d));
+  for (const root of roots.length > 0 ? roots : [codexDir]) walkCodex(root, out, problems);
+  // Rollout names start with their creation time, so a parent thread is read before the forks that replay it.
+  return out.sort((a, b) => path.basename(a.path).localeCompare(path.basename(b.path)));
+}
+
+export function discoverAll(dirs: { claudeDir: string; codexDir: string }): Discovery {
+  const problems: DiscoveryProblem[] = [];
+  const files = [...discoverClaude(dirs.claudeDir, problems), ...discoverCodex(dirs.codexDir, problems)];
+  return { files, problems };
+}

@@ -1,0 +1,1 @@
+export { type DiscoveredFile, type Discovery, type DiscoveryProblem, discoverAll } from './discover.js';

@@ -1,0 +1,144 @@
+/**
+ * Numbered schema migrations. A migration is never edited once released: changes go into a new entry.
+ * Each runs in its own transaction together with the bump of `user_version`.
+ */
+export const migrations: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'local ingest',
+    sql: `
+CREATE TABLE source_files (
+  id                INTEGER PRIMARY KEY,
+  path              TEXT NOT NULL UNIQUE,
+  assistant         TEXT NOT NULL,
+  role              TEXT NOT NULL,
+  dev               INTEGER,
+  ino               INTEGER,
+  size              INTEGER NOT NULL DEFAULT 0,
+  mtime_ms          REAL NOT NULL DEFAULT 0,
+  fp_bytes          INTEGER NOT NULL DEFAULT 0,
+  fp_hash           TEXT,
+  checkpoint_offset INTEGER NOT NULL DEFAULT 0,
+  checkpoint_line   INTEGER NOT NULL DEFAULT 0,
+  parser_state      TEXT,
+  last_timestamp    TEXT,
+  first_seen_mtime  TEXT NOT NULL,
+  dedupe_below      INTEGER NOT NULL DEFAULT 0,
+  generation        INTEGER NOT NULL DEFAULT 0,
+  last_change       TEXT NOT NULL DEFAULT 'new',
+  missing           INTEGER NOT NULL DEFAULT 0,
+  updated_at        TEXT NOT NULL
+);
+CREATE INDEX source_files_fingerprint ON source_files(fp_hash);
+
+CREATE TABLE projects (
+  id   INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL
+);
+
+CREATE TABLE sessions (
+  id                TEXT PRIMARY KEY,
+  assistant         TEXT NOT NULL,
+  project_id        INTEGER REFERENCES projects(id),
+  cwd               TEXT,
+  git_branch        TEXT,
+  model             TEXT,
+  started_at        TEXT,
+  last_activity_at  TEXT,
+  assistant_version TEXT,
+  parent_session_id TEXT,
+  slug              TEXT,
+  title             TEXT,
+  next_seq          INTEGER NOT NULL DEFAULT 1,
+  created_at        TEXT NOT NULL
+);
+CREATE INDEX sessions_parent ON sessions(parent_session_id) WHERE parent_session_id IS NOT NULL;
+
+CREATE TABLE threads (
+  id                     INTEGER PRIMARY KEY,
+  session_id             TEXT NOT NULL REFERENCES sessions(id),
+  thread_key             TEXT NOT NULL,
+  spawned_by_session_id  TEXT,
+  spawned_by_tool_use_id TEXT,
+  UNIQUE (session_id, thread_key)
+);
+
+-- One row per non-blank complete line (or per record recovered from a corrupt line): the lossless copy.
+CREATE TABLE records (
+  id             INTEGER PRIMARY KEY,
+  source_file_id INTEGER NOT NULL REFERENCES source_files(id),
+  generation     INTEGER NOT NULL,
+  offset         INTEGER NOT NULL,
+  line_no        INTEGER NOT NULL,
+  kind           TEXT,
+  session_id     TEXT,
+  raw            BLOB NOT NULL,
+  raw_is_utf8    INTEGER NOT NULL,
+  line_hash      BLOB NOT NULL,
+  message_count  INTEGER NOT NULL,
+  note           TEXT,
+  observed_at    TEXT NOT NULL
+);
+CREATE INDEX records_file_line ON records(source_file_id, line_no);
+CREATE INDEX records_file_hash ON records(source_file_id, line_hash);
+
+CREATE TABLE messages (
+  id                    INTEGER PRIMARY KEY,
+  session_id            TEXT NOT NULL REFERENCES sessions(id),
+  thread_id             INTEGER NOT NULL REFERENCES threads(id),
+  seq                   INTEGER NOT NULL,
+  identity              TEXT NOT NULL UNIQUE,
+  record_id             INTEGER NOT NULL REFERENCES records(id),
+  emitted_at            TEXT NOT NULL,
+  observed_at           TEXT NOT NULL,
+  message_type          TEXT NOT NULL,
+  author_role           TEXT NOT NULL,
+  content               TEXT,
+  tool_name             TEXT,
+  tool_use_id           TEXT,
+  tool_input            TEXT,
+  tool_result           TEXT,
+  is_error              INTEGER NOT NULL DEFAULT 0,
+  model                 TEXT,
+  stop_reason           TEXT,
+  tokens_input          INTEGER,
+  tokens_output         INTEGER,
+  tokens_cache_read     INTEGER,
+  tokens_cache_creation INTEGER,
+  group_key             TEXT,
+  content_key           TEXT,
+  publishable           INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (session_id, seq)
+);
+CREATE INDEX messages_open ON messages(session_id) WHERE publishable = 0;
+CREATE INDEX messages_content_key ON messages(session_id, content_key) WHERE content_key IS NOT NULL;
+CREATE INDEX messages_tool_use ON messages(tool_use_id) WHERE tool_use_id IS NOT NULL;
+
+-- Token usage per API response, so a response written as several records is counted once.
+CREATE TABLE responses (
+  key               TEXT PRIMARY KEY,
+  session_id        TEXT NOT NULL,
+  model             TEXT,
+  anchor_message_id INTEGER,
+  input             INTEGER NOT NULL,
+  output            INTEGER NOT NULL,
+  cache_read        INTEGER NOT NULL,
+  cache_creation    INTEGER NOT NULL,
+  emitted_at        TEXT
+);
+CREATE INDEX responses_session ON responses(session_id);
+
+CREATE TABLE ingest_warnings (
+  id             INTEGER PRIMARY KEY,
+  source_file_id INTEGER,
+  path           TEXT NOT NULL,
+  line_no        INTEGER,
+  offset         INTEGER,
+  reason         TEXT NOT NULL,
+  created_at     TEXT NOT NULL
+);
+CREATE INDEX ingest_warnings_file ON ingest_warnings(source_file_id, line_no);
+`,
+  },
+];

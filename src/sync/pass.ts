@@ -1,0 +1,178 @@
+import fs from 'node:fs';
+import type { ResolvedConfig } from '../config/index.js';
+import { type FileOutcome, ingestFile, isUnchanged } from '../ingest/index.js';
+import { type DiscoveredFile, discoverAll } from '../sources/index.js';
+import { ChunkWriter, type Db, SourceFiles } from '../store/index.js';
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+/** What one pass did; printed as the sync summary and returned by `--json`. */
+export interface PassSummary {
+  files: number;
+  unchanged: number;
+  read: number;
+  skipped: SkippedFile[];
+  changes: Record<string, number>;
+  lines: number;
+  records: number;
+  messages: number;
+  duplicates: number;
+  warnings: number;
+  newSessions: number;
+  sessions: number;
+  heldBackBytes: number;
+  groupsClosedIdle: number;
+  stopped: boolean;
+  durationMs: number;
+}
+
+/** Progress of the bytes a pass has to read; drives the progress bar on a terminal. */
+export interface PassEvents {
+  onStart?(totalBytes: number, files: number): void;
+  onProgress?(bytes: number, file: string): void;
+  onWarning?(path: string, message: string): void;
+}
+
+interface Candidate {
+  file: DiscoveredFile;
+  st: fs.Stats;
+}
+
+/** One pass over every log root: discover, stat, read what changed, close idle groups. */
+export class SyncPass {
+  private readonly files: SourceFiles;
+  private readonly writer: ChunkWriter;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: ResolvedConfig,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.files = new SourceFiles(db);
+    this.writer = new ChunkWriter(db, this.files);
+  }
+
+  async run(shouldStop: () => boolean, events: PassEvents = {}): Promise<PassSummary> {
+    const started = Date.now();
+    const summary = emptySummary();
+    const sessionsBefore = this.countSessions();
+    const discovery = discoverAll(this.config);
+    for (const p of discovery.problems) summary.skipped.push(p);
+    const known = this.files.all();
+    const candidates = this.statAll(discovery.files, known, summary);
+    this.markVanished(known, discovery.files);
+
+    const total = candidates.reduce((n, c) => n + Math.max(0, c.st.size - (known.get(c.file.path)?.checkpoint_offset ?? 0)), 0);
+    events.onStart?.(total, candidates.length);
+    for (const c of candidates) {
+      if (shouldStop()) {
+        summary.stopped = true;
+        break;
+      }
+      await this.readOne(c, known, summary, shouldStop, events);
+    }
+    summary.groupsClosedIdle = this.writer.closeIdleGroups(this.clock().getTime() - this.config.idleCloseSecs * 1000);
+    summary.sessions = this.countSessions();
+    summary.newSessions = summary.sessions - sessionsBefore;
+    summary.stopped ||= shouldStop();
+    summary.durationMs = Date.now() - started;
+    return summary;
+  }
+
+  /** One `stat` per file; a file whose size, mtime and inode match the store is not opened at all. */
+  private statAll(files: DiscoveredFile[], known: Map<string, { size: number; mtime_ms: number; ino: number | null }>, summary: PassSummary): Candidate[] {
+    const out: Candidate[] = [];
+    for (const file of files) {
+      summary.files++;
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(file.path);
+      } catch (err) {
+        summary.skipped.push({ path: file.path, reason: `cannot stat (${(err as NodeJS.ErrnoException).code ?? err})` });
+        continue;
+      }
+      if (!st.isFile()) {
+        summary.skipped.push({ path: file.path, reason: 'not a regular file' });
+        continue;
+      }
+      const row = known.get(file.path) as Parameters<typeof isUnchanged>[0];
+      if (isUnchanged(row, st)) summary.unchanged++;
+      else out.push({ file, st });
+    }
+    return out;
+  }
+
+  private async readOne(
+    c: Candidate,
+    known: ReturnType<SourceFiles['all']>,
+    summary: PassSummary,
+    shouldStop: () => boolean,
+    events: PassEvents,
+  ): Promise<void> {
+    let outcome: FileOutcome;
+    try {
+      outcome = await ingestFile(c.file, known.get(c.file.path), c.st, {
+        files: this.files,
+        writer: this.writer,
+        clock: this.clock,
+        shouldStop,
+        onChunk: (bytes) => events.onProgress?.(bytes, c.file.path),
+      });
+    } catch (err) {
+      // An unreadable file (permissions, a corrupt .zst, a file deleted mid-read) is counted and named,
+      // never silently dropped; what other files stored is unaffected.
+      const reason = (err as Error).message ?? String(err);
+      summary.skipped.push({ path: c.file.path, reason });
+      events.onWarning?.(c.file.path, reason);
+      return;
+    }
+    if (outcome.change === 'unchanged') summary.unchanged++;
+    else {
+      summary.read++;
+      summary.changes[outcome.change] = (summary.changes[outcome.change] ?? 0) + 1;
+    }
+    summary.lines += outcome.lines;
+    summary.records += outcome.records;
+    summary.messages += outcome.messages;
+    summary.duplicates += outcome.duplicates;
+    summary.warnings += outcome.warnings;
+    summary.heldBackBytes += outcome.heldBackBytes;
+  }
+
+  /** Remembers files that disappeared, so a reappearance elsewhere is recognised as a move. */
+  private markVanished(known: ReturnType<SourceFiles['all']>, present: DiscoveredFile[]): void {
+    const seen = new Set(present.map((f) => f.path));
+    const now = this.clock().toISOString();
+    for (const row of known.values()) {
+      if (row.missing === 0 && !seen.has(row.path) && !fs.existsSync(row.path)) this.files.markMissing(row.id, now);
+    }
+  }
+
+  private countSessions(): number {
+    return this.db.prepare('SELECT count(*) FROM sessions').pluck().get() as number;
+  }
+}
+
+function emptySummary(): PassSummary {
+  return {
+    files: 0,
+    unchanged: 0,
+    read: 0,
+    skipped: [],
+    changes: {},
+    lines: 0,
+    records: 0,
+    messages: 0,
+    duplicates: 0,
+    warnings: 0,
+    newSessions: 0,
+    sessions: 0,
+    heldBackBytes: 0,
+    groupsClosedIdle: 0,
+    stopped: false,
+    durationMs: 0,
+  };
+}
