@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import { parserFor } from '../parsers/index.js';
 import type { FileContext, RecordOutput } from '../parsers/types.js';
-import { type ByteSource, decodeLine, fingerprintSource, openSource, readLines } from '../reader/index.js';
+import {
+  type ByteSource,
+  decodeLine,
+  fingerprintSource,
+  openSource,
+  type RawLine,
+  type ReadEnd,
+  readLines,
+} from '../reader/index.js';
 import type { ChunkLine, ChunkWriter, SourceFileRow, SourceFiles } from '../store/index.js';
 import { type Change, classify } from './change.js';
 
@@ -26,6 +34,11 @@ export interface IngestDeps {
   clock: () => Date;
   /** Called between chunks; returning true stops after the chunk just committed (SIGINT/SIGTERM). */
   shouldStop: () => boolean;
+  /**
+   * Files last modified before this time (ms) are idle: a final line that lacks its `\n` but is a complete
+   * JSON record is then taken as written (log-formats.md E5), instead of waiting for a newline forever.
+   */
+  idleBeforeMs: number;
   /** Called after each committed chunk, so the caller can report progress or yield to the event loop. */
   onChunk?: (committedBytes: number) => void;
 }
@@ -49,9 +62,17 @@ export async function ingestFile(
       warnings: 0,
       heldBackBytes: 0,
     };
-    if (change.kind === 'unchanged') return outcome;
+    const idle = file.path.endsWith('.zst') || st.mtimeMs < deps.idleBeforeMs;
+    if (change.kind === 'unchanged') {
+      // Only an idle file's unterminated tail can still turn out to be a complete record.
+      if (row && idle && row.checkpoint_offset < src.size) {
+        await readNewLines(file.context, row, src, deps, outcome, idle);
+        if (outcome.records > 0) outcome.change = 'appended';
+      }
+      return outcome;
+    }
     const current = prepareRow(file, row, st, src, change, deps);
-    await readNewLines(file.context, current, src, deps, outcome);
+    await readNewLines(file.context, current, src, deps, outcome, idle);
     return outcome;
   } finally {
     src.close();
@@ -116,6 +137,7 @@ async function readNewLines(
   src: ByteSource,
   deps: IngestDeps,
   outcome: FileOutcome,
+  idle: boolean,
 ): Promise<void> {
   const parser = parserFor(ctx.assistant);
   const state = row.parser_state ? JSON.parse(row.parser_state) : parser.initialState(ctx);
@@ -146,13 +168,20 @@ async function readNewLines(
   const lines = readLines(src, position);
   for (;;) {
     const next = lines.next();
+    let line: RawLine;
     if (next.done) {
       outcome.heldBackBytes = next.value.heldBackBytes;
-      break;
+      const tail = idle ? completeTail(src, next.value) : null;
+      if (!tail) break;
+      line = tail;
+      outcome.heldBackBytes = 0;
+    } else {
+      line = next.value;
     }
-    const line = next.value;
     outcome.lines++;
-    position = { offset: line.nextOffset, lineNo: line.lineNo + 1 };
+    // After an unterminated tail the next read starts with the rest of that same line (its `\n`), so the
+    // line number is not advanced: a later full re-read numbers every line the same way.
+    position = { offset: line.nextOffset, lineNo: next.done ? line.lineNo : line.lineNo + 1 };
     chunkBytes += line.nextOffset - line.offset;
     if (!line.blank) {
       const decoded = decodeLine(line.text);
@@ -173,6 +202,7 @@ async function readNewLines(
         warnings,
       });
     }
+    if (next.done) break;
     if (chunk.length >= CHUNK_LINES || chunkBytes >= CHUNK_BYTES) {
       commit();
       // Let signal handlers and timers run between transactions: SIGINT stops after a whole chunk.
@@ -181,4 +211,25 @@ async function readNewLines(
     }
   }
   if (chunk.length > 0 || position.offset !== row.checkpoint_offset) commit();
+}
+
+/**
+ * The bytes after the last `\n` of an idle file, as a line, when they form complete JSON records. A torn
+ * write never parses as a whole record, so it keeps waiting for its newline.
+ */
+function completeTail(src: ByteSource, end: ReadEnd): RawLine | null {
+  if (end.heldBackBytes === 0 || end.heldBackBytes > 64 * 1024 * 1024) return null;
+  const buf = Buffer.allocUnsafe(end.heldBackBytes);
+  let got = 0;
+  while (got < buf.length) {
+    const n = src.read(buf, got, buf.length - got, end.offset + got);
+    if (n <= 0) return null;
+    got += n;
+  }
+  let bytes = buf.at(-1) === 0x0d ? buf.subarray(0, -1) : buf;
+  if (end.offset === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+  const text = bytes.toString('utf8');
+  const decoded = decodeLine(text);
+  if (decoded.warning || decoded.values.length === 0) return null;
+  return { lineNo: end.lineNo, offset: end.offset, nextOffset: end.offset + end.heldBackBytes, bytes, text, blank: false };
 }

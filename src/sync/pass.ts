@@ -74,7 +74,7 @@ export class SyncPass {
       }
       await this.readOne(c, known, summary, shouldStop, events);
     }
-    summary.groupsClosedIdle = this.writer.closeIdleGroups(this.clock().getTime() - this.config.idleCloseSecs * 1000);
+    summary.groupsClosedIdle = this.writer.closeIdleGroups(this.idleBefore());
     summary.sessions = this.countSessions();
     summary.newSessions = summary.sessions - sessionsBefore;
     summary.stopped ||= shouldStop();
@@ -83,8 +83,9 @@ export class SyncPass {
   }
 
   /** One `stat` per file; a file whose size, mtime and inode match the store is not opened at all. */
-  private statAll(files: DiscoveredFile[], known: Map<string, { size: number; mtime_ms: number; ino: number | null }>, summary: PassSummary): Candidate[] {
+  private statAll(files: DiscoveredFile[], known: ReturnType<SourceFiles['all']>, summary: PassSummary): Candidate[] {
     const out: Candidate[] = [];
+    const idleBefore = this.idleBefore();
     for (const file of files) {
       summary.files++;
       let st: fs.Stats;
@@ -98,8 +99,11 @@ export class SyncPass {
         summary.skipped.push({ path: file.path, reason: 'not a regular file' });
         continue;
       }
-      const row = known.get(file.path) as Parameters<typeof isUnchanged>[0];
-      if (isUnchanged(row, st)) summary.unchanged++;
+      const row = known.get(file.path);
+      // An idle file with bytes past its checkpoint may end in a complete record without its newline: it
+      // is opened once more to check, although its stat did not change.
+      const tailPending = row !== undefined && row.checkpoint_offset < row.size && st.mtimeMs < idleBefore;
+      if (isUnchanged(row, st) && !tailPending) summary.unchanged++;
       else out.push({ file, st });
     }
     return out;
@@ -119,6 +123,7 @@ export class SyncPass {
         writer: this.writer,
         clock: this.clock,
         shouldStop,
+        idleBeforeMs: this.idleBefore(),
         onChunk: (bytes) => events.onProgress?.(bytes, c.file.path),
       });
     } catch (err) {
@@ -149,6 +154,10 @@ export class SyncPass {
     for (const row of known.values()) {
       if (row.missing === 0 && !seen.has(row.path) && !fs.existsSync(row.path)) this.files.markMissing(row.id, now);
     }
+  }
+
+  private idleBefore(): number {
+    return this.clock().getTime() - this.config.idleCloseSecs * 1000;
   }
 
   private countSessions(): number {

@@ -30,9 +30,15 @@ export function fallbackBase(scope: Scope): string {
   return scope.fallbackBase;
 }
 
-/** `claude:<uuid>:<blockIndex>`; the block index keeps several messages of one record distinct. */
+/**
+ * `claude:<uuid>@<timestamp>:<blockIndex>`; the block index keeps several messages of one record distinct.
+ * A record copied into another session file by resume/continue keeps its uuid *and* its timestamp, so the
+ * copy dedupes to one message; hand-written logs reuse uuids (`a1`, `11111111-0000-…`) for unrelated
+ * records in other files, and the timestamp keeps those apart. A record without a uuid falls back to a
+ * content hash within its session.
+ */
 export function identity(scope: Scope, blockIndex: number): string {
-  const base = scope.uuid ?? fallbackBase(scope);
+  const base = scope.uuid !== null ? `${scope.uuid}@${scope.emittedAt ?? 'no-time'}` : fallbackBase(scope);
   return `claude:${base}:${blockIndex}`;
 }
 

@@ -50,15 +50,17 @@ export function toolCall(line: Line, kind: string, p: Obj, model: string | null)
 
 function contentItemText(item: unknown): string {
   if (isImageItem(item)) return '[image]';
-  const t = str(field(item, 'text'));
-  return t ?? (typeof item === 'string' ? item : safeJson(item));
+  return str(field(item, 'text')) ?? '';
 }
 
 /** Result text: strings as is, content-item arrays as their texts joined, other values JSON-encoded. */
 export function resultText(output: unknown): string | null {
   if (output === undefined || output === null) return null;
   if (typeof output === 'string') return output;
-  if (Array.isArray(output)) return output.map(contentItemText).join('\n');
+  if (Array.isArray(output)) {
+    const items = output.every((i) => isImageItem(i) || typeof field(i, 'text') === 'string');
+    return items ? output.map(contentItemText).join('\n') : safeJson(output);
+  }
   // A single content item (0.146 writes `{type:"input_text", text}`) is text, not a structure.
   if (isObj(output) && typeof output.type === 'string' && typeof output.text === 'string') return output.text;
   return safeJson(output);

@@ -25,7 +25,8 @@ export function codexCorpusFiles(): string[] {
   };
   for (const r of roots) walk(join(CORPUS, r));
   const fixtures = join(CORPUS, 'agent-sessions/Resources/Fixtures');
-  for (const name of readdirSync(fixtures)) if (/^codex_05.*\.jsonl$/.test(name)) files.push(join(fixtures, name));
+  for (const name of readdirSync(fixtures))
+    if (/^codex_05.*\.jsonl$/.test(name)) files.push(join(fixtures, name));
   return files.sort();
 }
 
