@@ -31,7 +31,7 @@ describe('assistant blocks', () => {
     expect(out.closesGroups).toBe(false);
     expect(out.messages).toEqual([
       {
-        identity: 'claude:a1:0',
+        identity: 'claude:a1@2025-01-01T00:00:01.000Z:0',
         sessionKey: 'S1',
         threadKey: 'main',
         messageType: 'response',
@@ -64,7 +64,7 @@ describe('assistant blocks', () => {
   it('maps tool_use to a tool call with JSON input', () => {
     const out = one(assistant([{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'ls' } }]));
     expect(out.messages[0]).toMatchObject({
-      identity: 'claude:a1:0',
+      identity: 'claude:a1@2025-01-01T00:00:01.000Z:0',
       messageType: 'tool_call',
       authorRole: 'assistant',
       toolName: 'Bash',
@@ -86,9 +86,9 @@ describe('assistant blocks', () => {
     const block = { type: 'tool_use', id: 't', name: 'ExitPlanMode', input: { plan: '1. do it' } };
     const out = one(assistant([{ type: 'text', text: 'Plan:' }, block]));
     expect(out.messages.map((m) => [m.identity, m.messageType])).toEqual([
-      ['claude:a1:0', 'response'],
-      ['claude:a1:1', 'tool_call'],
-      ['claude:a1:1:plan', 'plan'],
+      ['claude:a1@2025-01-01T00:00:01.000Z:0', 'response'],
+      ['claude:a1@2025-01-01T00:00:01.000Z:1', 'tool_call'],
+      ['claude:a1@2025-01-01T00:00:01.000Z:1:plan', 'plan'],
     ]);
     expect(out.messages[2]!.content).toBe('1. do it');
     expect(one(assistant([{ ...block, input: {} }])).messages).toHaveLength(1);
@@ -97,8 +97,8 @@ describe('assistant blocks', () => {
   it('skips unknown blocks but keeps the rest of the record', () => {
     const out = one(assistant([{ type: 'fallback', from: {} }, 'x', { type: 'text', text: 'ok' }]));
     expect(out.messages.map((m) => [m.identity, m.content])).toEqual([
-      ['claude:a1:1', 'x'],
-      ['claude:a1:2', 'ok'],
+      ['claude:a1@2025-01-01T00:00:01.000Z:1', 'x'],
+      ['claude:a1@2025-01-01T00:00:01.000Z:2', 'ok'],
     ]);
   });
 
@@ -143,7 +143,7 @@ describe('usage', () => {
         model: 'claude-x',
         tokens: { input: 10, output: 5, cacheRead: 100, cacheCreation: 7 },
         combine: 'max',
-        anchorIdentity: 'claude:a1:0',
+        anchorIdentity: 'claude:a1@2025-01-01T00:00:01.000Z:0',
         emittedAt: '2025-01-01T00:00:01.000Z',
       },
     ]);

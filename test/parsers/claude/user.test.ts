@@ -17,7 +17,7 @@ describe('typed prompts', () => {
     expect(out.closesGroups).toBe(true);
     expect(out.messages).toEqual([
       {
-        identity: 'claude:u1:0',
+        identity: 'claude:u1@2025-01-01T00:00:00.000Z:0',
         sessionKey: 'S1',
         threadKey: 'main',
         messageType: 'prompt',
@@ -37,7 +37,7 @@ describe('typed prompts', () => {
     const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data } };
     const out = one(user([image, { type: 'text', text: '[Image #1] what is this?' }]));
     expect(out.messages).toHaveLength(1);
-    expect(out.messages[0]!.identity).toBe('claude:u1:0');
+    expect(out.messages[0]!.identity).toBe('claude:u1@2025-01-01T00:00:00.000Z:0');
     expect(out.messages[0]!.content).toBe('[image image/png 10 bytes]\n[Image #1] what is this?');
   });
 
@@ -49,8 +49,8 @@ describe('typed prompts', () => {
       ]),
     );
     expect(out.messages.map((m) => [m.identity, m.messageType, m.authorRole])).toEqual([
-      ['claude:u1:0', 'context', 'system'],
-      ['claude:u1:1', 'prompt', 'human'],
+      ['claude:u1@2025-01-01T00:00:00.000Z:0', 'context', 'system'],
+      ['claude:u1@2025-01-01T00:00:00.000Z:1', 'prompt', 'human'],
     ]);
   });
 
@@ -125,7 +125,7 @@ describe('tool results', () => {
     const text = 'line 1\n[image image/jpeg 3 bytes]\n{"type":"tool_reference","tool_name":"Read"}';
     expect(out.messages).toEqual([
       expect.objectContaining({
-        identity: 'claude:u1:0',
+        identity: 'claude:u1@2025-01-01T00:00:00.000Z:0',
         messageType: 'tool_result',
         authorRole: 'tool',
         toolUseId: 'toolu_1',
