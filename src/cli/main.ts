@@ -15,7 +15,13 @@ function positiveInt(v: string): number {
 
 function overrides(cmd: Command): ConfigOverrides {
   const o = cmd.optsWithGlobals();
-  return { configPath: o.config, databasePath: o.db, claudeDir: o.claudeDir, codexDir: o.codexDir, pollMs: o.poll };
+  return {
+    configPath: o.config,
+    databasePath: o.db,
+    claudeDir: o.claudeDir,
+    codexDir: o.codexDir,
+    pollMs: o.poll,
+  };
 }
 
 export function buildProgram(): Command {
@@ -27,7 +33,10 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .option('--db <path>', 'database file (default: $XDG_DATA_HOME/aiobscura/data.db)')
     .option('--config <path>', 'config file (default: $XDG_CONFIG_HOME/aiobscura/config.toml)')
-    .option('--claude-dir <dir>', 'Claude Code directory holding projects/ (default: $CLAUDE_CONFIG_DIR or ~/.claude)')
+    .option(
+      '--claude-dir <dir>',
+      'Claude Code directory holding projects/ (default: $CLAUDE_CONFIG_DIR or ~/.claude)',
+    )
     .option('--codex-dir <dir>', 'Codex directory holding sessions/ (default: $CODEX_HOME or ~/.codex)')
     .showHelpAfterError();
 
@@ -83,7 +92,9 @@ export function buildProgram(): Command {
     .command('stats')
     .description('sessions, messages and tokens by assistant, model and day')
     .addOption(
-      new Option('--by <group...>', 'grouping(s)').choices(['assistant', 'model', 'day']).default(['assistant', 'model', 'day']),
+      new Option('--by <group...>', 'grouping(s)')
+        .choices(['assistant', 'model', 'day'])
+        .default(['assistant', 'model', 'day']),
     )
     .option('--json', 'machine-readable output', false)
     .action((opts, cmd) => {
@@ -107,7 +118,9 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     const known = [ConfigError, StoreError, SessionLookupError, LockHeldError].some((E) => err instanceof E);
-    process.stderr.write(`aiobscura: ${known ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
+    process.stderr.write(
+      `aiobscura: ${known ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`,
+    );
     process.exitCode = err instanceof LockHeldError ? 3 : known ? 2 : 1;
   }
 }

@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import type fs from 'node:fs';
 import { parserFor } from '../parsers/index.js';
 import type { FileContext, RecordOutput } from '../parsers/types.js';
 import {
@@ -115,7 +115,13 @@ function prepareRow(
     // Everything below the old checkpoint may already be stored: those lines are checked by content.
     const dedupeBelow = Math.max(current.checkpoint_offset, current.dedupe_below);
     deps.files.restart(current.id, dedupeBelow, change.kind, now);
-    current = { ...current, checkpoint_offset: 0, checkpoint_line: 0, parser_state: null, dedupe_below: dedupeBelow };
+    current = {
+      ...current,
+      checkpoint_offset: 0,
+      checkpoint_line: 0,
+      parser_state: null,
+      dedupe_below: dedupeBelow,
+    };
     current.generation++;
   }
   deps.files.setIdentity(current.id, id, change.kind, now);
@@ -154,7 +160,12 @@ async function readNewLines(
   let position = { offset: row.checkpoint_offset, lineNo: row.checkpoint_line + 1 };
 
   const commit = () => {
-    const cp = { offset: position.offset, lineNo: position.lineNo - 1, parserState: JSON.stringify(state), lastTimestamp };
+    const cp = {
+      offset: position.offset,
+      lineNo: position.lineNo - 1,
+      parserState: JSON.stringify(state),
+      lastTimestamp,
+    };
     const totals = deps.writer.apply(fileRef, chunk, cp, deps.clock().toISOString());
     outcome.records += totals.records;
     outcome.messages += totals.messages;
@@ -186,7 +197,9 @@ async function readNewLines(
     if (!line.blank) {
       const decoded = decodeLine(line.text);
       const warnings = decoded.warning ? [decoded.warning] : [];
-      const outputs = decoded.values.map((json) => parser.parse({ lineNo: line.lineNo, offset: line.offset, json }, state, ctx));
+      const outputs = decoded.values.map((json) =>
+        parser.parse({ lineNo: line.lineNo, offset: line.offset, json }, state, ctx),
+      );
       for (const out of outputs) if (out.warning) warnings.push(out.warning);
       // A record without a timestamp gets the previous one in this file, else the file's first-seen mtime,
       // both stored, so re-reading never changes it.
@@ -227,9 +240,17 @@ function completeTail(src: ByteSource, end: ReadEnd): RawLine | null {
     got += n;
   }
   let bytes = buf.at(-1) === 0x0d ? buf.subarray(0, -1) : buf;
-  if (end.offset === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+  if (end.offset === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    bytes = bytes.subarray(3);
   const text = bytes.toString('utf8');
   const decoded = decodeLine(text);
   if (decoded.warning || decoded.values.length === 0) return null;
-  return { lineNo: end.lineNo, offset: end.offset, nextOffset: end.offset + end.heldBackBytes, bytes, text, blank: false };
+  return {
+    lineNo: end.lineNo,
+    offset: end.offset,
+    nextOffset: end.offset + end.heldBackBytes,
+    bytes,
+    text,
+    blank: false,
+  };
 }

@@ -72,13 +72,20 @@ function claudeFile(file: string, role: 'main' | 'agent', parentSession: string 
 }
 
 /** `<session>/subagents/**` holds 2.1.x sub-agent transcripts, at any depth (workflow runs nest deeper). */
-function walkSubagents(dir: string, session: string, out: DiscoveredFile[], problems: DiscoveryProblem[], depth = 0) {
+function walkSubagents(
+  dir: string,
+  session: string,
+  out: DiscoveredFile[],
+  problems: DiscoveryProblem[],
+  depth = 0,
+) {
   if (depth > 8) return;
   for (const entry of listDir(dir, problems)) {
     const kind = kindOf(dir, entry);
     const full = path.join(dir, entry.name);
     if (kind === 'dir') walkSubagents(full, session, out, problems, depth + 1);
-    else if (kind === 'file' && /^agent-.+\.jsonl$/.test(entry.name)) out.push(claudeFile(full, 'agent', session));
+    else if (kind === 'file' && /^agent-.+\.jsonl$/.test(entry.name))
+      out.push(claudeFile(full, 'agent', session));
   }
 }
 
@@ -125,7 +132,9 @@ function walkCodex(dir: string, out: DiscoveredFile[], problems: DiscoveryProble
 /** Codex: `sessions/YYYY/MM/DD/rollout-*.jsonl[.zst]` and `archived_sessions/`. */
 export function discoverCodex(codexDir: string, problems: DiscoveryProblem[]): DiscoveredFile[] {
   const out: DiscoveredFile[] = [];
-  const roots = ['sessions', 'archived_sessions'].map((d) => path.join(codexDir, d)).filter((d) => fs.existsSync(d));
+  const roots = ['sessions', 'archived_sessions']
+    .map((d) => path.join(codexDir, d))
+    .filter((d) => fs.existsSync(d));
   for (const root of roots.length > 0 ? roots : [codexDir]) walkCodex(root, out, problems);
   // Rollout names start with their creation time, so a parent thread is read before the forks that replay it.
   return out.sort((a, b) => path.basename(a.path).localeCompare(path.basename(b.path)));

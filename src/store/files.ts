@@ -90,7 +90,11 @@ export class SourceFiles {
     return this.byFingerprint.all(hash, assistant);
   }
 
-  create(file: { path: string; assistant: string; role: string }, id: FileIdentity, now: string): SourceFileRow {
+  create(
+    file: { path: string; assistant: string; role: string },
+    id: FileIdentity,
+    now: string,
+  ): SourceFileRow {
     this.insert.run({
       path: file.path,
       assistant: file.assistant,

@@ -72,14 +72,17 @@ export class SessionLookupError extends Error {
 
 /** Accepts a full id or a unique prefix, as git does for commits. */
 export function resolveSessionId(db: Db, idOrPrefix: string): string {
-  const exact = db.prepare('SELECT id FROM sessions WHERE id = ?').pluck().get(idOrPrefix) as string | undefined;
+  const exact = db.prepare('SELECT id FROM sessions WHERE id = ?').pluck().get(idOrPrefix) as
+    | string
+    | undefined;
   if (exact) return exact;
   const matches = db
-    .prepare("SELECT id FROM sessions WHERE substr(id, 1, length(@p)) = @p ORDER BY id LIMIT 6")
+    .prepare('SELECT id FROM sessions WHERE substr(id, 1, length(@p)) = @p ORDER BY id LIMIT 6')
     .pluck()
     .all({ p: idOrPrefix }) as string[];
   if (matches.length === 1) return matches[0]!;
-  if (matches.length === 0) throw new SessionLookupError(`no session matches "${idOrPrefix}" (see \`aiobscura sessions\`)`);
+  if (matches.length === 0)
+    throw new SessionLookupError(`no session matches "${idOrPrefix}" (see \`aiobscura sessions\`)`);
   throw new SessionLookupError(
     `"${idOrPrefix}" matches several sessions: ${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''}`,
   );
@@ -114,11 +117,7 @@ export interface SubAgent {
 }
 
 export function sessionRow(db: Db, id: string): SessionListRow {
-  return db
-    .prepare(
-      `${SESSION_SELECT} WHERE s.id = ?`,
-    )
-    .get(id) as SessionListRow;
+  return db.prepare(`${SESSION_SELECT} WHERE s.id = ?`).get(id) as SessionListRow;
 }
 
 export function transcript(db: Db, sessionId: string): TranscriptMessage[] {

@@ -43,6 +43,8 @@ interface SessionState {
 export class ChunkWriter {
   private readonly sessions = new Map<string, SessionState>();
   private readonly threads = new Map<string, number>();
+  /** Hash of the last line stored per file, to recognise a line written twice in a row. */
+  private readonly lastLineHash = new Map<number, Buffer | undefined>();
   private nextRecordId = 0;
   /** Assistant of the file being written: the default for sessions first seen through a message. */
   private assistant = 'unknown';
@@ -58,7 +60,9 @@ export class ChunkWriter {
            line_hash, message_count, note, observed_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      seenLine: db.prepare('SELECT 1 FROM records WHERE source_file_id = ? AND line_hash = ? LIMIT 1').pluck(),
+      seenLine: db
+        .prepare('SELECT 1 FROM records WHERE source_file_id = ? AND line_hash = ? LIMIT 1')
+        .pluck(),
       message: db.prepare(
         `INSERT OR IGNORE INTO messages (session_id, thread_id, seq, identity, record_id, emitted_at, observed_at,
            message_type, author_role, content, tool_name, tool_use_id, tool_input, tool_result, is_error, model,
@@ -70,7 +74,9 @@ export class ChunkWriter {
       messageId: db.prepare('SELECT id FROM messages WHERE identity = ?').pluck(),
       replayed: db.prepare('SELECT 1 FROM messages WHERE session_id = ? AND content_key = ? LIMIT 1').pluck(),
       closeGroups: db.prepare('UPDATE messages SET publishable = 1 WHERE session_id = ? AND publishable = 0'),
-      openGroup: db.prepare('SELECT group_key FROM messages WHERE session_id = ? AND publishable = 0 LIMIT 1'),
+      openGroup: db.prepare(
+        'SELECT group_key FROM messages WHERE session_id = ? AND publishable = 0 LIMIT 1',
+      ),
       sessionRow: db.prepare('SELECT * FROM sessions WHERE id = ?'),
       sessionInsert: db.prepare(
         `INSERT OR IGNORE INTO sessions (id, assistant, created_at) VALUES (?, ?, ?)`,
@@ -159,13 +165,22 @@ export class ChunkWriter {
     const recordId = this.nextRecordId++;
     let stored = 0;
     const notes: string[] = [];
-    for (const out of line.outputs) {
-      stored += this.writeOutput(out, recordId, now, totals);
-      if (out.note) notes.push(out.note);
+    // Concurrent writers have been seen to write one record several times in a row (log-formats.md E22):
+    // the repeat is kept as a record row but means nothing new.
+    if (this.previousHash(file.id)?.equals(lineHash)) {
+      notes.push('repeated line');
+      totals.duplicates++;
+    } else {
+      for (const out of line.outputs) {
+        stored += this.writeOutput(out, recordId, now, totals);
+        if (out.note) notes.push(out.note);
+      }
     }
+    this.lastLineHash.set(file.id, lineHash);
     const first = line.outputs[0]!;
     const kind = line.outputs.map((o) => o.kind).join('+');
-    const note = stored === 0 && notes.length === 0 && first.messages.length > 0 ? 'duplicate' : notes.join('; ');
+    const note =
+      stored === 0 && notes.length === 0 && first.messages.length > 0 ? 'duplicate' : notes.join('; ');
     this.st.record.run(
       recordId,
       file.id,
@@ -182,6 +197,17 @@ export class ChunkWriter {
       now,
     );
     totals.records++;
+  }
+
+  private previousHash(fileId: number): Buffer | undefined {
+    if (!this.lastLineHash.has(fileId)) {
+      const last = this.db
+        .prepare('SELECT line_hash FROM records WHERE source_file_id = ? ORDER BY id DESC LIMIT 1')
+        .pluck()
+        .get(fileId) as Buffer | undefined;
+      this.lastLineHash.set(fileId, last);
+    }
+    return this.lastLineHash.get(fileId);
   }
 
   private writeOutput(out: RecordOutput, recordId: number, now: string, totals: ChunkTotals): number {
@@ -205,7 +231,8 @@ export class ChunkWriter {
     const group = msg.groupKey ?? null;
     // A message of another assistant group proves the open group complete. Messages without a group (tool
     // output, prompts) close nothing by themselves: the parser says so explicitly with `closesGroups`.
-    if (group !== null && session.openGroup !== null && session.openGroup !== group) this.closeGroups(msg.sessionKey);
+    if (group !== null && session.openGroup !== null && session.openGroup !== group)
+      this.closeGroups(msg.sessionKey);
     const info = this.st.message.run({
       sessionId: msg.sessionKey,
       threadId: this.thread(msg.sessionKey, msg.threadKey),
@@ -245,7 +272,9 @@ export class ChunkWriter {
 
   private writeUsage(u: UsageReport): void {
     this.session(u.sessionKey, this.assistant);
-    const anchor = u.anchorIdentity ? ((this.st.messageId.get(u.anchorIdentity) as number | undefined) ?? null) : null;
+    const anchor = u.anchorIdentity
+      ? ((this.st.messageId.get(u.anchorIdentity) as number | undefined) ?? null)
+      : null;
     const row = this.st.usage.get({
       key: u.responseKey,
       sessionId: u.sessionKey,
@@ -256,9 +285,21 @@ export class ChunkWriter {
       cacheRead: u.tokens.cacheRead,
       cacheCreation: u.tokens.cacheCreation,
       emittedAt: u.emittedAt,
-    }) as { anchor_message_id: number | null; input: number; output: number; cache_read: number; cache_creation: number };
+    }) as {
+      anchor_message_id: number | null;
+      input: number;
+      output: number;
+      cache_read: number;
+      cache_creation: number;
+    };
     if (row.anchor_message_id !== null) {
-      this.st.anchorTokens.run(row.input, row.output, row.cache_read, row.cache_creation, row.anchor_message_id);
+      this.st.anchorTokens.run(
+        row.input,
+        row.output,
+        row.cache_read,
+        row.cache_creation,
+        row.anchor_message_id,
+      );
     }
   }
 
@@ -309,7 +350,15 @@ export class ChunkWriter {
   /** Session facts are merged in memory and written once per chunk: most lines repeat the same values. */
   private noteSession(info: SessionInfo): void {
     const s = this.session(info.sessionKey, info.assistant);
-    const fields = ['cwd', 'gitBranch', 'model', 'assistantVersion', 'parentSessionKey', 'slug', 'title'] as const;
+    const fields = [
+      'cwd',
+      'gitBranch',
+      'model',
+      'assistantVersion',
+      'parentSessionKey',
+      'slug',
+      'title',
+    ] as const;
     for (const f of fields) {
       const v = info[f];
       if (typeof v === 'string' && v.length > 0 && s.info[f] !== v) {
@@ -340,7 +389,7 @@ export class ChunkWriter {
     for (const [id, s] of this.sessions) {
       if (!s.dirty) continue;
       const projectId = s.info.cwd
-        ? ((this.st.project.get(s.info.cwd, path.basename(s.info.cwd) || s.info.cwd) as { id: number }).id)
+        ? (this.st.project.get(s.info.cwd, path.basename(s.info.cwd) || s.info.cwd) as { id: number }).id
         : null;
       this.st.sessionUpdate.run({ id, projectId, nextSeq: s.nextSeq, ...s.info });
       s.dirty = false;
@@ -371,5 +420,6 @@ export class ChunkWriter {
   reset(): void {
     this.sessions.clear();
     this.threads.clear();
+    this.lastLineHash.clear();
   }
 }

@@ -65,7 +65,10 @@ export class SyncPass {
     const candidates = this.statAll(discovery.files, known, summary);
     this.markVanished(known, discovery.files);
 
-    const total = candidates.reduce((n, c) => n + Math.max(0, c.st.size - (known.get(c.file.path)?.checkpoint_offset ?? 0)), 0);
+    const total = candidates.reduce(
+      (n, c) => n + Math.max(0, c.st.size - (known.get(c.file.path)?.checkpoint_offset ?? 0)),
+      0,
+    );
     events.onStart?.(total, candidates.length);
     for (const c of candidates) {
       if (shouldStop()) {
@@ -83,7 +86,11 @@ export class SyncPass {
   }
 
   /** One `stat` per file; a file whose size, mtime and inode match the store is not opened at all. */
-  private statAll(files: DiscoveredFile[], known: ReturnType<SourceFiles['all']>, summary: PassSummary): Candidate[] {
+  private statAll(
+    files: DiscoveredFile[],
+    known: ReturnType<SourceFiles['all']>,
+    summary: PassSummary,
+  ): Candidate[] {
     const out: Candidate[] = [];
     const idleBefore = this.idleBefore();
     for (const file of files) {
@@ -92,7 +99,10 @@ export class SyncPass {
       try {
         st = fs.statSync(file.path);
       } catch (err) {
-        summary.skipped.push({ path: file.path, reason: `cannot stat (${(err as NodeJS.ErrnoException).code ?? err})` });
+        summary.skipped.push({
+          path: file.path,
+          reason: `cannot stat (${(err as NodeJS.ErrnoException).code ?? err})`,
+        });
         continue;
       }
       if (!st.isFile()) {
@@ -152,7 +162,8 @@ export class SyncPass {
     const seen = new Set(present.map((f) => f.path));
     const now = this.clock().toISOString();
     for (const row of known.values()) {
-      if (row.missing === 0 && !seen.has(row.path) && !fs.existsSync(row.path)) this.files.markMissing(row.id, now);
+      if (row.missing === 0 && !seen.has(row.path) && !fs.existsSync(row.path))
+        this.files.markMissing(row.id, now);
     }
   }
 

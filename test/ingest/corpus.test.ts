@@ -48,7 +48,11 @@ describe('corpus through sync', () => {
   afterAll(() => sync.close());
 
   it('accounts for every line: a stored record, a warning with its reason, blank, or an unterminated tail', () => {
-    const stored = sync.db.prepare('SELECT line_no FROM records r JOIN source_files f ON f.id = r.source_file_id WHERE f.path = ?').pluck();
+    const stored = sync.db
+      .prepare(
+        'SELECT line_no FROM records r JOIN source_files f ON f.id = r.source_file_id WHERE f.path = ?',
+      )
+      .pluck();
     const warned = sync.db.prepare('SELECT line_no, reason FROM ingest_warnings WHERE path = ?');
     let checked = 0;
     const unaccounted: string[] = [];
@@ -79,11 +83,21 @@ describe('corpus through sync', () => {
   it('stores each Claude API response once, with the final output tokens (grouped by message.id)', () => {
     // Independent expression: group assistant records by message.id (→ requestId → uuid); input and cache
     // counts are repeated on every piece, output grows: max of each per group.
-    const groups = new Map<string, { input: number; output: number; cacheRead: number; cacheCreation: number }>();
+    const groups = new Map<
+      string,
+      { input: number; output: number; cacheRead: number; cacheCreation: number }
+    >();
     for (const file of claudeFiles) {
       for (const r of records(file)) {
         const msg = r.message as Json | undefined;
-        if (r.type !== 'assistant' || !msg || typeof msg !== 'object' || !msg.usage || typeof msg.usage !== 'object') continue;
+        if (
+          r.type !== 'assistant' ||
+          !msg ||
+          typeof msg !== 'object' ||
+          !msg.usage ||
+          typeof msg.usage !== 'object'
+        )
+          continue;
         const key = String(msg.id ?? r.requestId ?? r.uuid);
         const u = msg.usage as Json;
         const g = groups.get(key) ?? { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
@@ -95,7 +109,12 @@ describe('corpus through sync', () => {
       }
     }
     const expected = [...groups.values()].reduce(
-      (t, g) => ({ input: t.input + g.input, output: t.output + g.output, cacheRead: t.cacheRead + g.cacheRead, cacheCreation: t.cacheCreation + g.cacheCreation }),
+      (t, g) => ({
+        input: t.input + g.input,
+        output: t.output + g.output,
+        cacheRead: t.cacheRead + g.cacheRead,
+        cacheCreation: t.cacheCreation + g.cacheCreation,
+      }),
       { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
     );
     const got = sync.db
@@ -163,7 +182,8 @@ describe('corpus through sync', () => {
         const content = (r.message as Json | undefined)?.content;
         if (r.type !== 'user' || !tur || typeof tur.agentId !== 'string' || !Array.isArray(content)) continue;
         const block = (content as Json[]).find((b) => b?.type === 'tool_result');
-        if (block && r.isSidechain !== true) expected.add(`${r.sessionId}:agent-${tur.agentId} ${block.tool_use_id}`);
+        if (block && r.isSidechain !== true)
+          expected.add(`${r.sessionId}:agent-${tur.agentId} ${block.tool_use_id}`);
       }
     }
     const got = new Set(links(sync.db).map((l) => `${l.session_id} ${l.spawned_by_tool_use_id}`));
@@ -174,7 +194,12 @@ describe('corpus through sync', () => {
   it('sums Codex token usage as deltas of total_token_usage, duplicates collapsed', () => {
     // Independent expression over the raw rollouts: cumulative totals per thread section; a repeated
     // snapshot adds nothing, a total that went down (a new thread's counter) counts from zero.
-    const fields = ['input_tokens', 'cached_input_tokens', 'output_tokens', 'cache_write_input_tokens'] as const;
+    const fields = [
+      'input_tokens',
+      'cached_input_tokens',
+      'output_tokens',
+      'cache_write_input_tokens',
+    ] as const;
     const sum = { input: 0, cacheRead: 0, output: 0, cacheCreation: 0 };
     for (const file of codexFiles) {
       let prev: number[] = [0, 0, 0, 0];
@@ -182,7 +207,8 @@ describe('corpus through sync', () => {
         const p = r.payload as Json | undefined;
         if (r.type === 'session_meta') prev = [0, 0, 0, 0];
         const total = (p?.info as Json | undefined)?.total_token_usage as Json | undefined;
-        if (r.type !== 'event_msg' || p?.type !== 'token_count' || !total || typeof total !== 'object') continue;
+        if (r.type !== 'event_msg' || p?.type !== 'token_count' || !total || typeof total !== 'object')
+          continue;
         const now = fields.map((f) => num(total[f]));
         const reset = now.some((v, i) => v < prev[i]!);
         const d = now.map((v, i) => (reset ? v : v - prev[i]!));
@@ -219,7 +245,9 @@ describe('corpus through sync', () => {
 
   it('keeps every stored line byte for byte', () => {
     const rows = sync.db
-      .prepare('SELECT f.path, r.offset, r.raw FROM records r JOIN source_files f ON f.id = r.source_file_id LIMIT 3000')
+      .prepare(
+        'SELECT f.path, r.offset, r.raw FROM records r JOIN source_files f ON f.id = r.source_file_id LIMIT 3000',
+      )
       .all() as { path: string; offset: number; raw: Buffer }[];
     for (const row of rows) {
       const fd = fs.openSync(row.path, 'r');

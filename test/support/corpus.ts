@@ -61,7 +61,14 @@ export function linkCorpus(): CorpusTree {
     let target: string;
     if (isCodexFile(file) || /codex/i.test(rel)) {
       const name = rel.replace(/\.jsonl$/, '').replace(/[^A-Za-z0-9]+/g, '_');
-      target = path.join(codexDir, 'sessions', '2026', '01', '01', `rollout-2026-01-01T00-00-00-${name}.jsonl`);
+      target = path.join(
+        codexDir,
+        'sessions',
+        '2026',
+        '01',
+        '01',
+        `rollout-2026-01-01T00-00-00-${name}.jsonl`,
+      );
     } else {
       const sub = rel.indexOf('/subagents/');
       if (sub >= 0) {

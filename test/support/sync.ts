@@ -6,7 +6,11 @@ import { type Db, openDatabase } from '../../src/store/index.js';
 import { type PassSummary, SyncPass } from '../../src/sync/index.js';
 
 /** A config for a temp tree; never reads the user's real home or config. */
-export function testConfig(dirs: { claudeDir: string; codexDir: string; databasePath?: string }): ResolvedConfig {
+export function testConfig(dirs: {
+  claudeDir: string;
+  codexDir: string;
+  databasePath?: string;
+}): ResolvedConfig {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'aiobscura-test-'));
   return resolveConfig(
     {

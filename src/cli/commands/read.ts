@@ -32,11 +32,17 @@ export function parseSince(value: string, now = new Date()): string {
     return new Date(now.getTime() - Number(rel[1]) * unit).toISOString();
   }
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new Error(`--since: "${value}" is neither an ISO date nor a duration like 7d, 12h`);
+  if (Number.isNaN(t))
+    throw new Error(`--since: "${value}" is neither an ISO date nor a duration like 7d, 12h`);
   return new Date(t).toISOString();
 }
 
-export function sessionsCommand(config: ResolvedConfig, filter: SessionFilter, json: boolean, out: Out): number {
+export function sessionsCommand(
+  config: ResolvedConfig,
+  filter: SessionFilter,
+  json: boolean,
+  out: Out,
+): number {
   const rows = withDb(config, (db) => listSessions(db, filter));
   if (json) {
     printJson(out, rows);
@@ -55,7 +61,9 @@ export function sessionsCommand(config: ResolvedConfig, filter: SessionFilter, j
     r.tokens_input + r.tokens_output + r.tokens_cache_read + r.tokens_cache_creation,
     truncate(r.cwd ?? '', 40),
   ]);
-  out.stdout(`${table(['SESSION', 'ASSISTANT', 'LAST ACTIVITY', 'MSGS', 'PROMPTS', 'TOKENS', 'PROJECT'], body)}\n`);
+  out.stdout(
+    `${table(['SESSION', 'ASSISTANT', 'LAST ACTIVITY', 'MSGS', 'PROMPTS', 'TOKENS', 'PROJECT'], body)}\n`,
+  );
   return 0;
 }
 
@@ -68,7 +76,9 @@ function renderMessage(m: TranscriptMessage, indent: string): string {
       return `${head} [${m.tool_use_id ?? ''}]${m.is_error ? ' ERROR' : ''}\n${indent}  ${truncate(m.tool_result ?? m.content ?? '', 200)}`;
     default: {
       const tokens =
-        m.tokens_output !== null ? ` (${m.tokens_input ?? 0} in, ${m.tokens_output} out, ${m.tokens_cache_read ?? 0} cached)` : '';
+        m.tokens_output !== null
+          ? ` (${m.tokens_input ?? 0} in, ${m.tokens_output} out, ${m.tokens_cache_read ?? 0} cached)`
+          : '';
       return `${head}${m.model ? ` ${m.model}` : ''}${tokens}\n${indent}  ${truncate(m.content ?? '', 400)}`;
     }
   }
@@ -85,7 +95,9 @@ export function showCommand(config: ResolvedConfig, idOrPrefix: string, json: bo
       printJson(out, { session, messages, subAgents: agents });
       return;
     }
-    const byTool = new Map(agents.filter((a) => a.spawned_by_tool_use_id).map((a) => [a.spawned_by_tool_use_id!, a]));
+    const byTool = new Map(
+      agents.filter((a) => a.spawned_by_tool_use_id).map((a) => [a.spawned_by_tool_use_id!, a]),
+    );
     out.stdout(
       `Session ${id} (${session.assistant}${session.model ? `, ${session.model}` : ''})\n` +
         `  project ${session.cwd ?? '?'}${session.git_branch ? ` @ ${session.git_branch}` : ''}\n` +
@@ -133,7 +145,9 @@ export function statsCommand(config: ResolvedConfig, by: StatsGroup[], json: boo
         r.tokens_cache_read,
         r.tokens_cache_creation,
       ]);
-      out.stdout(`\nBy ${g}\n${table([g.toUpperCase(), 'SESSIONS', 'MESSAGES', 'INPUT', 'OUTPUT', 'CACHE READ', 'CACHE WRITE'], rows)}\n`);
+      out.stdout(
+        `\nBy ${g}\n${table([g.toUpperCase(), 'SESSIONS', 'MESSAGES', 'INPUT', 'OUTPUT', 'CACHE READ', 'CACHE WRITE'], rows)}\n`,
+      );
     }
   });
   return 0;

@@ -10,11 +10,19 @@ export interface SyncCommandOptions {
 }
 
 /** `aiobscura sync [--watch]`: ingest everything new, print a summary (or one line per pass when watching). */
-export async function syncCommand(config: ResolvedConfig, opts: SyncCommandOptions, out: Out): Promise<number> {
+export async function syncCommand(
+  config: ResolvedConfig,
+  opts: SyncCommandOptions,
+  out: Out,
+): Promise<number> {
   const bar =
     opts.progress && out.isTTY && !opts.json && !opts.watch
       ? new cliProgress.SingleBar(
-          { format: 'sync [{bar}] {percentage}% | {value}/{total} MB | {file}', hideCursor: true, clearOnComplete: true },
+          {
+            format: 'sync [{bar}] {percentage}% | {value}/{total} MB | {file}',
+            hideCursor: true,
+            clearOnComplete: true,
+          },
           cliProgress.Presets.shades_classic,
         )
       : null;
@@ -67,7 +75,8 @@ export function renderSummary(s: PassSummary, config: ResolvedConfig): string {
       (s.duplicates ? `, ${formatCount(s.duplicates)} already stored` : ''),
     `  warnings  ${formatCount(s.warnings)}${s.warnings ? ' (see `aiobscura warnings`)' : ''}`,
   ];
-  if (s.heldBackBytes > 0) lines.push(`  waiting   ${formatCount(s.heldBackBytes)} bytes of unfinished lines`);
+  if (s.heldBackBytes > 0)
+    lines.push(`  waiting   ${formatCount(s.heldBackBytes)} bytes of unfinished lines`);
   for (const k of s.skipped.slice(0, 20)) lines.push(`  skipped   ${k.path}: ${k.reason}`);
   if (s.skipped.length > 20) lines.push(`  skipped   … and ${s.skipped.length - 20} more (use --json)`);
   return `${lines.join('\n')}\n`;
