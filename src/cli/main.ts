@@ -114,6 +114,11 @@ export function buildProgram(): Command {
 
 /** The one place that turns errors into exit codes. */
 export async function main(argv: string[]): Promise<void> {
+  // `aiobscura sessions | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

@@ -81,6 +81,9 @@ export function resolveSessionId(db: Db, idOrPrefix: string): string {
     .pluck()
     .all({ p: idOrPrefix }) as string[];
   if (matches.length === 1) return matches[0]!;
+  // A main session's prefix also matches its sub-agents (`<id>:agent-…`): the main session is meant.
+  const parent = matches.find((m) => matches.every((o) => o === m || o.startsWith(`${m}:`)));
+  if (parent && matches.length < 50) return parent;
   if (matches.length === 0)
     throw new SessionLookupError(`no session matches "${idOrPrefix}" (see \`aiobscura sessions\`)`);
   throw new SessionLookupError(

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 
 export class LockHeldError extends Error {
@@ -32,6 +33,7 @@ export class SyncLock {
   static acquire(databasePath: string): SyncLock {
     const lockPath = `${databasePath}.lock`;
     const pidPath = `${databasePath}.lock.pid`;
+    fs.mkdirSync(path.dirname(lockPath), { recursive: true });
     const conn = new Database(lockPath);
     try {
       conn.pragma('busy_timeout = 0');

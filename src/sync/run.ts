@@ -46,6 +46,8 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
       })
     : null;
   try {
+    // Changes made while the watcher is still setting up would be seen only by the next rescan.
+    if (watcher) await watcherReady(watcher, 5_000);
     const pass = new SyncPass(db, config);
     const shouldStop = () => stopRequested;
     let summary = await pass.run(shouldStop, opts.events);
@@ -92,4 +94,14 @@ function watchRoots(config: ResolvedConfig, onChange: () => void) {
   // A missing root or an unwatchable directory must not stop sync: the rescan still covers it.
   watcher.on('error', () => undefined);
   return watcher;
+}
+
+function watcherReady(watcher: ReturnType<typeof chokidar.watch>, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    watcher.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -1,0 +1,61 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from './corpus.js';
+
+/** The compiled CLI, as users run it (`npm test` builds before testing). */
+export const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+
+export interface Home {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  claudeProjects: string;
+  codexSessions: string;
+  db: string;
+}
+
+/** A fake home: XDG dirs, `~/.claude/projects` and `~/.codex/sessions`, all inside a temp dir. */
+export function fakeHome(): Home {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'aiobscura-home-'));
+  const claudeProjects = path.join(root, '.claude', 'projects');
+  const codexSessions = path.join(root, '.codex', 'sessions');
+  fs.mkdirSync(claudeProjects, { recursive: true });
+  fs.mkdirSync(codexSessions, { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: root,
+    XDG_DATA_HOME: path.join(root, 'data'),
+    XDG_CONFIG_HOME: path.join(root, 'config'),
+  };
+  return { root, env, claudeProjects, codexSessions, db: path.join(root, 'data', 'aiobscura', 'data.db') };
+}
+
+export function run(home: Home, args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...home.env, ...extraEnv },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function start(home: Home, args: string[]): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { env: home.env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
