@@ -4,6 +4,7 @@ import { ConfigError, type ConfigOverrides, resolveConfig } from '../config/inde
 import { SessionLookupError, StoreError } from '../store/index.js';
 import { LockHeldError } from '../sync/index.js';
 import { parseSince, sessionsCommand, showCommand, statsCommand, warningsCommand } from './commands/read.js';
+import * as collectorCmd from './commands/collector.js';
 import { syncCommand } from './commands/sync.js';
 import { processOut } from './output.js';
 
@@ -109,7 +110,96 @@ export function buildProgram(): Command {
     .action((opts, cmd) => {
       process.exitCode = warningsCommand(resolveConfig(overrides(cmd)), opts.limit, opts.json, processOut);
     });
+  addCollectorCommands(program);
   return program;
+}
+
+function addCollectorCommands(program: Command): void {
+  const collector = program
+    .command('collector')
+    .description('publish to a CatSyphon server: register, inspect and steer the publisher');
+  const cfg = (cmd: Command) => resolveConfig(overrides(cmd));
+  collector
+    .command('register')
+    .description('register this machine with a CatSyphon server and enable publishing')
+    .option('--server-url, --server <url>', 'CatSyphon base URL (e.g. https://catsyphon.example.com)')
+    .requiredOption('--workspace-id <uuid>', 'workspace to register in')
+    .option('--hostname <name>', 'name shown on the server (default: this host name)')
+    .option('--force', 'replace existing credentials', false)
+    .option('--json', 'machine-readable output', false)
+    .action(async (opts, cmd) => {
+      // commander names a flag with two long forms after the last one.
+      process.exitCode = await collectorCmd.registerCommand(cfg(cmd), { ...opts, serverUrl: opts.serverUrl ?? opts.server }, processOut);
+    });
+  collector
+    .command('status')
+    .description('configuration, pause state and backlog; exit 0 healthy, 1 paused, 2 backlog older than --max-age')
+    .argument('[session]', 'also ask the server about this session')
+    .option('--max-age <duration>', 'backlog age that counts as unhealthy (e.g. 30m, 2h)')
+    .option('--json', 'machine-readable output', false)
+    .action(async (session, opts, cmd) => {
+      process.exitCode = await collectorCmd.statusCommand(cfg(cmd), { session, ...opts }, processOut);
+    });
+  collector
+    .command('flush')
+    .description('publish everything pending now (asks a running sync --watch, or does it itself)')
+    .option('--json', 'machine-readable output', false)
+    .action(async (opts, cmd) => {
+      process.exitCode = await collectorCmd.flushCommand(cfg(cmd), opts.json, processOut);
+    });
+  collector
+    .command('stats')
+    .description('persisted counters: sent, accepted, duplicates, rejected, calls, failures, retries, latency')
+    .option('--json', 'machine-readable output', false)
+    .action(async (opts, cmd) => {
+      process.exitCode = await collectorCmd.statsCommand(cfg(cmd), opts.json, processOut);
+    });
+  collector
+    .command('sessions')
+    .description('sessions with events waiting to be published (all sessions with --all)')
+    .option('--all', 'include sessions that are fully published', false)
+    .option('--json', 'machine-readable output', false)
+    .action(async (opts, cmd) => {
+      process.exitCode = await collectorCmd.sessionsCommand(cfg(cmd), opts.all, opts.json, processOut);
+    });
+  collector
+    .command('resume')
+    .description('lift a pause (all sessions), or clear one session\'s failed state')
+    .argument('[session]', 'session id or prefix')
+    .option('--reset-cursors', 'send everything again (after server_url changed; the server deduplicates)', false)
+    .option('--json', 'machine-readable output', false)
+    .action(async (session, opts, cmd) => {
+      process.exitCode = await collectorCmd.resumeCommand(cfg(cmd), { session, ...opts }, processOut);
+    });
+  collector
+    .command('preview')
+    .description('print exactly the events that would be sent for a session')
+    .argument('<session>', 'session id or prefix')
+    .option('-n, --limit <n>', 'at most this many messages', positiveInt, 200)
+    .option('--json', 'machine-readable output', false)
+    .action(async (session, opts, cmd) => {
+      process.exitCode = await collectorCmd.previewCommand(cfg(cmd), { session, ...opts }, processOut);
+    });
+  collector
+    .command('rejections')
+    .description('events the server refused for good, with its reason')
+    .option('-n, --limit <n>', 'at most this many, newest first', positiveInt, 100)
+    .option('--json', 'machine-readable output', false)
+    .action(async (opts, cmd) => {
+      process.exitCode = await collectorCmd.rejectionsCommand(cfg(cmd), opts.limit, opts.json, processOut);
+    });
+  collector
+    .command('complete')
+    .description('mark a session completed on the server (POST …/complete)')
+    .argument('<session>', 'session id or prefix')
+    .addOption(
+      new Option('--outcome <outcome>', 'outcome to report').choices(['success', 'partial', 'failed', 'abandoned']).default('partial'),
+    )
+    .option('--summary <text>', 'summary to store with the session')
+    .option('--json', 'machine-readable output', false)
+    .action(async (session, opts, cmd) => {
+      process.exitCode = await collectorCmd.completeCommand(cfg(cmd), { session, ...opts }, processOut);
+    });
 }
 
 /** The one place that turns errors into exit codes. */
@@ -122,7 +212,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    const known = [ConfigError, StoreError, SessionLookupError, LockHeldError].some((E) => err instanceof E);
+    // Collector errors are matched by name: the collector module is loaded only when a command needs it.
+    const known =
+      [ConfigError, StoreError, SessionLookupError, LockHeldError].some((E) => err instanceof E) ||
+      /^(Collector\w*Error|CommandError)$/.test((err as Error)?.name ?? '');
     process.stderr.write(
       `aiobscura: ${known ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`,
     );

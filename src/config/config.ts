@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import { type CollectorConfig, type CollectorEnv, type CollectorFlags, collectorFileSchema, resolveCollector } from './collector.js';
 import {
   defaultClaudeDir,
   defaultCodexDir,
@@ -29,6 +30,7 @@ const fileSchema = z
         idle_close_secs: z.number().int().min(0).max(86_400).optional(),
       })
       .optional(),
+    collector: collectorFileSchema.optional(),
   })
   .passthrough();
 
@@ -42,6 +44,9 @@ export interface ResolvedConfig {
   readonly pollMs: number;
   /** An open assistant group becomes final after this much file inactivity (DESIGN.md §3.2). */
   readonly idleCloseSecs: number;
+  readonly collector: CollectorConfig;
+  /** `AIOBSCURA_CRASH_AT`: a deterministic crash point for the reliability suite, never set in normal use. */
+  readonly crashAt: string | null;
 }
 
 /** Values given on the command line; they win over the file, which wins over the environment defaults. */
@@ -51,13 +56,14 @@ export interface ConfigOverrides {
   claudeDir?: string | undefined;
   codexDir?: string | undefined;
   pollMs?: number | undefined;
+  collector?: CollectorFlags;
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function readConfigFile(file: string): z.infer<typeof fileSchema> {
+export function readConfigFile(file: string): z.infer<typeof fileSchema> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -79,9 +85,16 @@ function readConfigFile(file: string): z.infer<typeof fileSchema> {
   return result.data;
 }
 
-export function resolveConfig(overrides: ConfigOverrides = {}, env: PathEnv = process.env): ResolvedConfig {
+export function resolveConfig(
+  overrides: ConfigOverrides = {},
+  env: PathEnv & CollectorEnv = process.env,
+): ResolvedConfig {
   const configPath = overrides.configPath ?? defaultConfigPath(env);
   const file = readConfigFile(configPath);
+  const collector = resolveCollector(file.collector, env, overrides.collector);
+  if (collector.problems.length > 0) {
+    throw new ConfigError(`invalid config ${configPath}:\n${collector.problems.map((p) => `  ${p}`).join('\n')}`);
+  }
   const pick = (flag: string | undefined, fromFile: string | undefined, fallback: string) =>
     expandHome(flag ?? fromFile ?? fallback, env);
   return Object.freeze({
@@ -91,5 +104,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: PathEnv = pr
     codexDir: pick(overrides.codexDir, file.sources?.codex_dir, defaultCodexDir(env)),
     pollMs: overrides.pollMs ?? file.sync?.poll_ms ?? 2_000,
     idleCloseSecs: file.sync?.idle_close_secs ?? 30,
+    collector: collector.config,
+    crashAt: (env as { AIOBSCURA_CRASH_AT?: string }).AIOBSCURA_CRASH_AT || null,
   });
 }

@@ -1,2 +1,4 @@
-export { ConfigError, type ConfigOverrides, type ResolvedConfig, resolveConfig } from './config.js';
+export { type CollectorConfig, COLLECTOR_DEFAULTS } from './collector.js';
+export { ConfigError, type ConfigOverrides, type ResolvedConfig, readConfigFile, resolveConfig } from './config.js';
 export { defaultConfigPath, defaultDatabasePath, expandHome, type PathEnv } from './paths.js';
+export { assertWritable, type CollectorSectionValues, replaceCollectorSection, writeFileAtomic } from './write.js';

@@ -39,6 +39,8 @@ export interface IngestDeps {
    * JSON record is then taken as written (log-formats.md E5), instead of waiting for a newline forever.
    */
   idleBeforeMs: number;
+  /** Runs inside each chunk's transaction, after its rows are written and before the commit (test hook). */
+  beforeCommit?: () => void;
   /** Called after each committed chunk, so the caller can report progress or yield to the event loop. */
   onChunk?: (committedBytes: number) => void;
 }
@@ -166,7 +168,7 @@ async function readNewLines(
       parserState: JSON.stringify(state),
       lastTimestamp,
     };
-    const totals = deps.writer.apply(fileRef, chunk, cp, deps.clock().toISOString());
+    const totals = deps.writer.apply(fileRef, chunk, cp, deps.clock().toISOString(), { beforeCommit: deps.beforeCommit });
     outcome.records += totals.records;
     outcome.messages += totals.messages;
     outcome.duplicates += totals.duplicates;

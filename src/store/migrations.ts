@@ -141,4 +141,73 @@ CREATE TABLE ingest_warnings (
 CREATE INDEX ingest_warnings_file ON ingest_warnings(source_file_id, line_no);
 `,
   },
+  {
+    version: 2,
+    name: 'collector outbox state',
+    sql: `
+-- The seed's table, plus what DESIGN.md §2 adds: the server the cursor refers to, whether session_start was
+-- acknowledged, the last wire sequence used, failed rounds and the next retry time.
+CREATE TABLE collector_publish_state (
+  session_id          TEXT PRIMARY KEY,
+  last_published_seq  INTEGER NOT NULL DEFAULT 0,
+  last_published_at   TEXT,
+  status              TEXT NOT NULL DEFAULT 'active',
+  error_message       TEXT,
+  created_at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  updated_at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  server_url          TEXT,
+  session_start_acked INTEGER NOT NULL DEFAULT 0,
+  last_wire_sequence  INTEGER NOT NULL DEFAULT 0,
+  failed_rounds       INTEGER NOT NULL DEFAULT 0,
+  next_retry_at       TEXT,
+  backfilled          INTEGER NOT NULL DEFAULT 0,
+  completed_at        TEXT
+);
+CREATE INDEX idx_publish_state_status ON collector_publish_state(status) WHERE status = 'active';
+
+-- Every event ordinal handed out, so a resend carries the same number and a legacy 409 can be answered.
+CREATE TABLE collector_sent (
+  session_id  TEXT NOT NULL,
+  sequence    INTEGER NOT NULL,
+  message_seq INTEGER NOT NULL,
+  event_hash  TEXT NOT NULL,
+  event_type  TEXT NOT NULL,
+  PRIMARY KEY (session_id, sequence)
+);
+CREATE UNIQUE INDEX collector_sent_hash ON collector_sent(session_id, event_hash);
+
+CREATE TABLE collector_rejections (
+  id          INTEGER PRIMARY KEY,
+  session_id  TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  event_type  TEXT NOT NULL,
+  event_hash  TEXT NOT NULL,
+  status      INTEGER,
+  detail      TEXT NOT NULL,
+  created_at  TEXT NOT NULL
+);
+CREATE INDEX collector_rejections_session ON collector_rejections(session_id, event_hash);
+
+-- Persisted counters for \`collector stats\`, and one row of global state (pause, server url).
+CREATE TABLE collector_counters (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE collector_latency (
+  id         INTEGER PRIMARY KEY,
+  latency_ms INTEGER NOT NULL,
+  at         TEXT NOT NULL
+);
+CREATE TABLE collector_state (
+  id            INTEGER PRIMARY KEY CHECK (id = 1),
+  server_url    TEXT,
+  enabled_at    TEXT,
+  paused_reason TEXT,
+  paused_detail TEXT,
+  paused_at     TEXT,
+  paused_config TEXT,
+  location      TEXT
+);
+`,
+  },
 ];

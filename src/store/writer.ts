@@ -127,7 +127,7 @@ export class ChunkWriter {
     lines: ChunkLine[],
     checkpoint: Checkpoint,
     now: string,
-    hooks?: { beforeCommit?: () => void },
+    hooks?: { beforeCommit?: (() => void) | undefined },
   ): ChunkTotals {
     const totals: ChunkTotals = { records: 0, messages: 0, duplicates: 0, warnings: 0 };
     this.assistant = file.assistant;

@@ -134,6 +134,11 @@ export class SyncPass {
         clock: this.clock,
         shouldStop,
         idleBeforeMs: this.idleBefore(),
+        // The reliability suite kills the process here to prove a chunk is all or nothing.
+        beforeCommit:
+          this.config.crashAt === 'after-message-insert-before-commit'
+            ? () => process.kill(process.pid, 'SIGKILL')
+            : undefined,
         onChunk: (bytes) => events.onProgress?.(bytes, c.file.path),
       });
     } catch (err) {

@@ -1,6 +1,6 @@
 import chokidar from 'chokidar';
 import type { ResolvedConfig } from '../config/index.js';
-import { openDatabase } from '../store/index.js';
+import { type Db, openDatabase } from '../store/index.js';
 import { SyncLock } from './lock.js';
 import { type PassEvents, type PassSummary, SyncPass } from './pass.js';
 
@@ -9,23 +9,53 @@ export interface SyncOptions {
   events?: PassEvents;
   /** Called after every pass in watch mode (and once in one-shot mode). */
   onPass?: (summary: PassSummary) => void;
-  /** Registers SIGINT/SIGTERM handlers; tests that drive `runSync` in-process pass their own signal. */
+  /** Registers SIGINT/SIGTERM/SIGUSR1 handlers; tests that drive `runSync` in-process pass a signal. */
   handleSignals?: boolean;
   signal?: AbortSignal;
+  log?: (level: 'info' | 'warn', message: string) => void;
+}
+
+/** What publishing left behind when sync ended (null when the collector is disabled). */
+export interface PublishReport {
+  remainingSessions: number;
+  reason: string | null;
+}
+
+export interface SyncResult extends PassSummary {
+  publish: PublishReport | null;
+}
+
+/** The slice of the publisher sync needs; the collector module is loaded only when enabled. */
+interface Publishing {
+  start(): void;
+  notify(): void;
+  flushNow(): void;
+  drain(timeoutMs: number): Promise<PublishReport>;
+  stop(): Promise<void>;
+}
+
+async function loadPublisher(db: Db, config: ResolvedConfig, log: SyncOptions['log']): Promise<Publishing | null> {
+  if (!config.collector.enabled) return null;
+  // Imported here so that with `enabled = false` no collector code is even loaded.
+  const { createPublisher } = await import('../collector/index.js');
+  return createPublisher(db, config.collector, { log, crashAt: config.crashAt });
 }
 
 /**
- * `aiobscura sync [--watch]`: takes the process lock, then runs passes. A stop request (first SIGINT or
- * SIGTERM) lets the current transaction commit and ends cleanly; a second SIGINT exits at once, which is
- * still safe because every committed chunk carries its own checkpoint.
+ * `aiobscura sync [--watch]`: takes the process lock, then runs passes; with the collector enabled it
+ * publishes after each committed chunk. A stop request (first SIGINT or SIGTERM) lets the current
+ * transaction commit, publishes what is pending within `shutdown_timeout_secs`, and ends cleanly; a second
+ * SIGINT exits at once, which is still safe because every committed chunk carries its own checkpoint and a
+ * cursor moves only after the server acknowledged.
  */
-export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promise<PassSummary> {
+export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promise<SyncResult> {
   const lock = SyncLock.acquire(config.databasePath);
   const db = openDatabase(config.databasePath);
   let stopRequested = false;
   let wake: (() => void) | null = null;
   // Set by a file-system event that arrives while a pass is running, so the next pass starts at once.
   let pending = false;
+  let publisher: Publishing | null = null;
   const stop = () => {
     stopRequested = true;
     wake?.();
@@ -34,9 +64,11 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
     if (stopRequested && sig === 'SIGINT') process.exit(130);
     stop();
   };
+  const onFlush = () => publisher?.flushNow();
   if (opts.handleSignals) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('SIGUSR1', onFlush);
   }
   opts.signal?.addEventListener('abort', stop);
   const watcher = opts.watch
@@ -46,11 +78,21 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
       })
     : null;
   try {
+    publisher = await loadPublisher(db, config, opts.log);
+    if (opts.watch) publisher?.start();
     // Changes made while the watcher is still setting up would be seen only by the next rescan.
     if (watcher) await watcherReady(watcher, 5_000);
     const pass = new SyncPass(db, config);
     const shouldStop = () => stopRequested;
-    let summary = await pass.run(shouldStop, opts.events);
+    const events: PassEvents = {
+      ...opts.events,
+      onProgress: (bytes, file) => {
+        opts.events?.onProgress?.(bytes, file);
+        publisher?.notify();
+      },
+    };
+    let summary = await pass.run(shouldStop, events);
+    publisher?.notify();
     opts.onPass?.(summary);
     while (opts.watch && !stopRequested) {
       // File-system events are only a hint that something changed; the periodic rescan is the guarantee
@@ -67,15 +109,22 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
       wake = null;
       pending = false;
       if (stopRequested) break;
-      summary = await pass.run(shouldStop, opts.events);
+      summary = await pass.run(shouldStop, events);
+      publisher?.notify();
       opts.onPass?.(summary);
     }
-    return summary;
+    let publish: PublishReport | null = null;
+    if (publisher) {
+      await publisher.stop();
+      publish = await publisher.drain(config.collector.shutdownTimeoutSecs * 1000);
+    }
+    return { ...summary, publish };
   } finally {
     await watcher?.close();
     if (opts.handleSignals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGUSR1', onFlush);
     }
     opts.signal?.removeEventListener('abort', stop);
     db.close();

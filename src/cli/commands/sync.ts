@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { ResolvedConfig } from '../../config/index.js';
-import { type PassSummary, runSync } from '../../sync/index.js';
+import { type PassSummary, runSync, type SyncResult } from '../../sync/index.js';
 import { formatCount, type Out, printJson } from '../output.js';
 
 export interface SyncCommandOptions {
@@ -38,6 +38,7 @@ export async function syncCommand(
       },
       onWarning: (file, message) => out.stderr(`warning: ${file}: ${message}\n`),
     },
+    log: (level, message) => out.stderr(`${level}: ${message}\n`),
     onPass: (s) => {
       bar?.stop();
       if (opts.watch) reportWatchPass(s, opts.json, out);
@@ -62,7 +63,7 @@ function reportWatchPass(s: PassSummary, json: boolean, out: Out): void {
   );
 }
 
-export function renderSummary(s: PassSummary, config: ResolvedConfig): string {
+export function renderSummary(s: SyncResult, config: ResolvedConfig): string {
   const changes = Object.entries(s.changes)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
@@ -77,6 +78,14 @@ export function renderSummary(s: PassSummary, config: ResolvedConfig): string {
   ];
   if (s.heldBackBytes > 0)
     lines.push(`  waiting   ${formatCount(s.heldBackBytes)} bytes of unfinished lines`);
+  if (s.publish) {
+    lines.push(
+      s.publish.remainingSessions === 0
+        ? '  publish   everything publishable was acknowledged by the server'
+        : `  publish   ${s.publish.remainingSessions} session(s) still queued: ${s.publish.reason ?? 'unknown reason'} ` +
+            '(they stay queued locally; see `aiobscura collector status`)',
+    );
+  }
   for (const k of s.skipped.slice(0, 20)) lines.push(`  skipped   ${k.path}: ${k.reason}`);
   if (s.skipped.length > 20) lines.push(`  skipped   … and ${s.skipped.length - 20} more (use --json)`);
   return `${lines.join('\n')}\n`;

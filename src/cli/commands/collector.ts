@@ -1,0 +1,377 @@
+/**
+ * `aiobscura collector …`. Every action loads the collector module lazily, so `sync` with the collector
+ * disabled never loads collector code through this file.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  assertWritable,
+  type ResolvedConfig,
+  readConfigFile,
+  replaceCollectorSection,
+  writeFileAtomic,
+} from '../../config/index.js';
+import { type Db, openDatabase, resolveSessionId } from '../../store/index.js';
+import { LockHeldError, SyncLock } from '../../sync/index.js';
+import { formatCount, type Out, printJson, shortTime, table } from '../output.js';
+
+const collector = () => import('../../collector/index.js');
+
+export class CommandError extends Error {
+  override name = 'CommandError';
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
+    super(message);
+  }
+}
+
+function withDb<T>(config: ResolvedConfig, fn: (db: Db) => T): T {
+  const db = openDatabase(config.databasePath);
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+export interface RegisterOptions {
+  serverUrl?: string;
+  workspaceId: string;
+  hostname?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** Registers this machine, then rewrites only `[collector]` of config.toml (atomically, mode 0600). */
+export async function registerCommand(config: ResolvedConfig, opts: RegisterOptions, out: Out): Promise<number> {
+  if (!opts.serverUrl) throw new CommandError('collector register: --server-url (or --server) is required');
+  const c = await collector();
+  const serverUrl = c.normalizeServerUrl(opts.serverUrl, config.collector.allowInsecureHttp);
+  if (config.collector.collectorId && !opts.force) {
+    throw new CommandError(
+      `already registered as ${config.collector.collectorId} with ${config.collector.serverUrl}; ` +
+        'pass --force to register again (the old credentials are replaced)',
+    );
+  }
+  try {
+    assertWritable(config.configPath);
+  } catch (err) {
+    throw new CommandError(`cannot write ${config.configPath} (${(err as Error).message}); nothing was registered`);
+  }
+  const reg = await c.registerCollector(
+    serverUrl,
+    {
+      collector_type: 'aiobscura',
+      collector_version: c.COLLECTOR_VERSION,
+      hostname: opts.hostname ?? os.hostname(),
+      workspace_id: opts.workspaceId,
+      metadata: { os: `${os.platform()} ${os.release()}` },
+    },
+    config.collector.timeoutSecs * 1000,
+  );
+  const values = { enabled: true, server_url: serverUrl, collector_id: reg.collector_id, api_key: reg.api_key };
+  let savedTo = config.configPath;
+  try {
+    const text = fs.existsSync(config.configPath) ? fs.readFileSync(config.configPath, 'utf8') : '';
+    writeFileAtomic(config.configPath, replaceCollectorSection(text, values));
+    readConfigFile(config.configPath); // the file must still parse
+  } catch (err) {
+    // The server has issued a key it will never show again: keep it somewhere the user can find.
+    savedTo = path.join(path.dirname(config.configPath), `collector-credentials-${reg.collector_id}.toml`);
+    writeFileAtomic(savedTo, replaceCollectorSection('', values));
+    out.stderr(`could not update ${config.configPath} (${(err as Error).message}); credentials saved to ${savedTo}\n`);
+  }
+  // A new server (or new credentials) means cursors no longer describe what the server holds.
+  withDb(config, (db) => {
+    const tracker = new c.SessionTracker(db);
+    if (tracker.global().serverUrl !== serverUrl) tracker.resetCursors(serverUrl);
+    tracker.setGlobal({ pausedReason: null, pausedDetail: null, pausedAt: null, pausedConfig: null, location: null });
+  });
+  const result = {
+    collector_id: reg.collector_id,
+    api_key_prefix: c.maskSecret(reg.api_key),
+    server_url: serverUrl,
+    config: savedTo,
+  };
+  if (opts.json) printJson(out, result);
+  else {
+    out.stdout(
+      `Registered collector ${reg.collector_id} with ${serverUrl} (key ${result.api_key_prefix}).\n` +
+        `Publishing is enabled in ${savedTo}; run \`aiobscura sync --watch\` to start.\n`,
+    );
+  }
+  return 0;
+}
+
+function parseDuration(v: string): number {
+  const m = /^(\d+)(s|m|h|d)$/.exec(v);
+  if (!m) throw new CommandError(`--max-age: "${v}" is not a duration like 30m, 2h, 1d`);
+  return Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+/** `collector status [SESSION]`: exit 0 healthy, 1 paused, 2 backlog older than --max-age. */
+export async function statusCommand(
+  config: ResolvedConfig,
+  opts: { session?: string; maxAge?: string; json?: boolean },
+  out: Out,
+): Promise<number> {
+  const c = await collector();
+  const cc = config.collector;
+  const maxAgeMs = opts.maxAge ? parseDuration(opts.maxAge) : null;
+  const local = withDb(config, (db) => {
+    const tracker = new c.SessionTracker(db);
+    return { global: tracker.global(), backlog: c.backlog(db), stats: c.publishStats(db) };
+  });
+  const settings = {
+    enabled: cc.enabled,
+    server_url: cc.serverUrl,
+    collector_id: cc.collectorId,
+    api_key: cc.apiKey ? c.maskSecret(cc.apiKey) : null,
+    batch_size: cc.batchSize,
+    flush_interval_secs: cc.flushIntervalSecs,
+    timeout_secs: cc.timeoutSecs,
+    max_retries: cc.maxRetries,
+  };
+  let session: unknown = null;
+  if (opts.session && cc.enabled) {
+    const id = withDb(config, (db) => resolveSessionId(db, opts.session!));
+    const client = c.createClient({
+      serverUrl: c.normalizeServerUrl(cc.serverUrl ?? '', cc.allowInsecureHttp),
+      collectorId: cc.collectorId ?? '',
+      apiKey: cc.apiKey ?? '',
+      timeoutMs: cc.timeoutSecs * 1000,
+    });
+    session = { id, wire_session_id: c.wireSessionId(id), server: await client.sessionStatus(c.wireSessionId(id)) };
+  }
+  const age = local.backlog.oldestObservedAt ? Date.now() - Date.parse(local.backlog.oldestObservedAt) : 0;
+  const state = !cc.enabled
+    ? 'disabled'
+    : local.global.pausedReason
+      ? 'paused'
+      : maxAgeMs !== null && age > maxAgeMs
+        ? 'backlog-too-old'
+        : 'healthy';
+  const code = state === 'paused' ? 1 : state === 'backlog-too-old' ? 2 : 0;
+  const report = {
+    state,
+    settings,
+    sources: cc.sources,
+    pause: local.global.pausedReason
+      ? {
+          reason: local.global.pausedReason,
+          detail: local.global.pausedDetail,
+          since: local.global.pausedAt,
+          location: local.global.location,
+          hint: pauseHint(local.global.pausedReason),
+        }
+      : null,
+    backlog: { ...local.backlog, age_ms: age },
+    counters: local.stats.counters,
+    session,
+  };
+  if (opts.json) printJson(out, report);
+  else out.stdout(renderStatus(report));
+  return code;
+}
+
+function pauseHint(reason: string): string {
+  switch (reason) {
+    case 'redirect':
+      return 'the server answered with a redirect, which is never followed: check server_url (scheme, host, /api)';
+    case 'unauthorized':
+    case 'invalid-collector-id':
+      return 'the server refused the credentials: run `aiobscura collector register --force`';
+    case 'collector-disabled':
+      return 'this collector was disabled on the server: ask its admin, then `aiobscura collector resume`';
+    default:
+      return 'fix the cause, then run `aiobscura collector resume` (publishing also retries every 15 minutes)';
+  }
+}
+
+function renderStatus(r: {
+  state: string;
+  settings: Record<string, unknown>;
+  sources: Record<string, string>;
+  pause: { reason: string; detail: string | null; location: string | null; hint: string } | null;
+  backlog: { sessions: number; messages: number; oldestObservedAt: string | null };
+  counters: Record<string, number>;
+  session: unknown;
+}): string {
+  const lines = [`collector: ${r.state}`];
+  for (const [k, v] of Object.entries(r.settings)) {
+    lines.push(`  ${k.padEnd(20)} ${v === null ? '(unset)' : String(v)}  [${r.sources[k] ?? 'default'}]`);
+  }
+  if (r.pause) {
+    lines.push(`paused: ${r.pause.reason}: ${r.pause.detail ?? ''}`);
+    if (r.pause.location) lines.push(`  redirect target: ${r.pause.location}`);
+    lines.push(`  ${r.pause.hint}`);
+  }
+  lines.push(
+    `backlog: ${formatCount(r.backlog.messages)} message(s) in ${formatCount(r.backlog.sessions)} session(s)` +
+      (r.backlog.oldestObservedAt ? `, oldest observed ${shortTime(r.backlog.oldestObservedAt)}` : ''),
+    `sent ${formatCount(r.counters.sent ?? 0)}, accepted ${formatCount(r.counters.accepted ?? 0)}, ` +
+      `duplicates ${formatCount(r.counters.duplicates ?? 0)}, rejected ${formatCount(r.counters.rejected ?? 0)}`,
+  );
+  if (r.session) lines.push(`session: ${JSON.stringify(r.session)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `collector flush`: asks the running daemon (SIGUSR1), or publishes everything itself under the lock. */
+export async function flushCommand(config: ResolvedConfig, json: boolean, out: Out): Promise<number> {
+  if (!config.collector.enabled) throw new CommandError('the collector is disabled (collector.enabled = false)');
+  let lock: SyncLock;
+  try {
+    lock = SyncLock.acquire(config.databasePath);
+  } catch (err) {
+    if (err instanceof LockHeldError && err.holderPid) {
+      process.kill(err.holderPid, 'SIGUSR1');
+      const msg = `asked the running sync (PID ${err.holderPid}) to publish now`;
+      if (json) printJson(out, { delegatedTo: err.holderPid });
+      else out.stdout(`${msg}\n`);
+      return 0;
+    }
+    throw err;
+  }
+  try {
+    const c = await collector();
+    const db = openDatabase(config.databasePath);
+    try {
+      const publisher = c.createPublisher(db, config.collector, {
+        log: (level, m) => out.stderr(`${level}: ${m}\n`),
+      });
+      const result = await publisher.drain(config.collector.shutdownTimeoutSecs * 1000);
+      if (json) printJson(out, result);
+      else if (result.remainingSessions === 0) out.stdout('everything publishable was acknowledged\n');
+      else out.stdout(`${result.remainingSessions} session(s) still queued: ${result.reason}\n`);
+      return result.remainingSessions === 0 ? 0 : 1;
+    } finally {
+      db.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+export async function statsCommand(config: ResolvedConfig, json: boolean, out: Out): Promise<number> {
+  const c = await collector();
+  const s = withDb(config, (db) => c.publishStats(db));
+  if (json) printJson(out, s);
+  else {
+    const l = s.latencyMs;
+    out.stdout(
+      `${Object.entries(s.counters)
+        .map(([k, v]) => `${k.padEnd(11)} ${formatCount(v)}`)
+        .join('\n')}\n` +
+        `latency observed → acknowledged (ms): p50 ${l.p50 ?? '-'}, p90 ${l.p90 ?? '-'}, p99 ${l.p99 ?? '-'}, ` +
+        `max ${l.max ?? '-'} over ${formatCount(l.count)} events\n`,
+    );
+  }
+  return 0;
+}
+
+export async function sessionsCommand(config: ResolvedConfig, all: boolean, json: boolean, out: Out): Promise<number> {
+  const c = await collector();
+  const rows = withDb(config, (db) => c.publishSessions(db, all));
+  if (json) printJson(out, rows);
+  else if (rows.length === 0) out.stdout(all ? 'No sessions.\n' : 'Nothing waiting to be published.\n');
+  else {
+    out.stdout(
+      `${table(
+        ['SESSION', 'STATUS', 'SENT UP TO', 'LAST SEQ', 'PENDING', 'LAST PUBLISHED', 'ERROR'],
+        rows.map((r) => [
+          r.session_id,
+          r.status,
+          r.last_published_seq,
+          r.last_seq,
+          r.pending,
+          shortTime(r.last_published_at),
+          r.error_message ?? '',
+        ]),
+      )}\n`,
+    );
+  }
+  return 0;
+}
+
+/** `collector resume [SESSION]`: lifts a global pause, or a session's `failed` status. */
+export async function resumeCommand(
+  config: ResolvedConfig,
+  opts: { session?: string; resetCursors?: boolean; json?: boolean },
+  out: Out,
+): Promise<number> {
+  const c = await collector();
+  const done = withDb(config, (db) => {
+    const tracker = new c.SessionTracker(db);
+    if (opts.resetCursors) tracker.resetCursors(config.collector.serverUrl ?? '');
+    tracker.setGlobal({ pausedReason: null, pausedDetail: null, pausedAt: null, pausedConfig: null, location: null });
+    if (!opts.session) return { resumed: 'all', resetCursors: Boolean(opts.resetCursors) };
+    const id = resolveSessionId(db, opts.session);
+    db.prepare(
+      `UPDATE collector_publish_state SET status = 'active', failed_rounds = 0, next_retry_at = NULL, error_message = NULL
+       WHERE session_id = ?`,
+    ).run(id);
+    return { resumed: id, resetCursors: Boolean(opts.resetCursors) };
+  });
+  if (opts.json) printJson(out, done);
+  else out.stdout(`resumed ${done.resumed}${done.resetCursors ? ' (cursors reset: everything is sent again)' : ''}\n`);
+  return 0;
+}
+
+/** `collector preview SESSION`: exactly the events that would be sent (mapping, sanitising, shrinking). */
+export async function previewCommand(
+  config: ResolvedConfig,
+  opts: { session: string; limit: number; json?: boolean },
+  out: Out,
+): Promise<number> {
+  const c = await collector();
+  const events = withDb(config, (db) => {
+    const id = resolveSessionId(db, opts.session);
+    const tracker = new c.SessionTracker(db);
+    const session = tracker.session(id);
+    const messages = tracker.messagesAfter(id, 0, opts.limit);
+    const wire = c.wireSessionId(id);
+    const mapping = { maxEventBytes: config.collector.maxEventBytes, sendRawData: config.collector.sendRawData };
+    const start = session ? [c.sessionStartEvent(session, messages[0]?.observedAt ?? new Date().toISOString())] : [];
+    return { session_id: wire, events: [...start, ...messages.flatMap((m) => c.messageEvents(m, wire, mapping))] };
+  });
+  if (opts.json) printJson(out, events);
+  else for (const e of events.events) out.stdout(`${JSON.stringify(e)}\n`);
+  return 0;
+}
+
+export async function rejectionsCommand(config: ResolvedConfig, limit: number, json: boolean, out: Out): Promise<number> {
+  const c = await collector();
+  const rows = withDb(config, (db) => c.rejections(db, limit));
+  if (json) printJson(out, rows);
+  else if (rows.length === 0) out.stdout('No events were refused.\n');
+  else for (const r of rows) out.stdout(`${r.created_at} ${r.session_id} #${r.seq} ${r.event_type} ${r.status ?? ''}: ${r.detail}\n`);
+  return 0;
+}
+
+/** `collector complete SESSION`: the manual `/complete` call (DESIGN.md §3.6). */
+export async function completeCommand(
+  config: ResolvedConfig,
+  opts: { session: string; outcome: string; summary?: string; json?: boolean },
+  out: Out,
+): Promise<number> {
+  const cc = config.collector;
+  if (!cc.enabled) throw new CommandError('the collector is disabled (collector.enabled = false)');
+  const c = await collector();
+  const id = withDb(config, (db) => resolveSessionId(db, opts.session));
+  const client = c.createClient({
+    serverUrl: c.normalizeServerUrl(cc.serverUrl ?? '', cc.allowInsecureHttp),
+    collectorId: cc.collectorId ?? '',
+    apiKey: cc.apiKey ?? '',
+    timeoutMs: cc.timeoutSecs * 1000,
+  });
+  const result = await client.completeSession(c.wireSessionId(id), {
+    outcome: opts.outcome,
+    ...(opts.summary ? { summary: opts.summary } : {}),
+  });
+  if (opts.json) printJson(out, result);
+  else out.stdout(`${result.kind === 'completed' ? 'completed' : `not completed (${result.kind})`}: ${JSON.stringify(result)}\n`);
+  return result.kind === 'completed' ? 0 : 1;
+}

@@ -1,0 +1,49 @@
+/**
+ * The collector's public surface. `sync/` imports this module dynamically and only when
+ * `collector.enabled = true`, so a disabled collector loads none of this code.
+ */
+import type { CollectorConfig } from '../config/index.js';
+import type { Db } from '../store/index.js';
+import { createClient } from './client.js';
+import { Publisher } from './publisher.js';
+import { normalizeServerUrl } from './url.js';
+
+export type CrashPoint = 'after-202-before-commit' | 'between-batches';
+
+export interface PublisherOptions {
+  log?: ((level: 'info' | 'warn', message: string) => void) | undefined;
+  /** The reliability suite's deterministic crash point (`AIOBSCURA_CRASH_AT`), if any. */
+  crashAt?: string | null | undefined;
+}
+
+export const COLLECTOR_VERSION = '0.1.0';
+
+export function createPublisher(db: Db, config: CollectorConfig, opts: PublisherOptions = {}): Publisher {
+  const serverUrl = normalizeServerUrl(config.serverUrl ?? '', config.allowInsecureHttp);
+  const client = createClient({
+    serverUrl,
+    collectorId: config.collectorId ?? '',
+    apiKey: config.apiKey ?? '',
+    timeoutMs: config.timeoutSecs * 1000,
+    userAgent: `aiobscura/${COLLECTOR_VERSION}`,
+  });
+  return new Publisher(
+    db,
+    { ...config, serverUrl },
+    {
+      client,
+      log: opts.log,
+      crashPoint: (point) => {
+        if (opts.crashAt === point) process.kill(process.pid, 'SIGKILL');
+      },
+    },
+  );
+}
+
+export { Publisher } from './publisher.js';
+export { SessionTracker } from './tracker.js';
+export * from './report.js';
+export { maskSecret } from './errors.js';
+export { registerCollector, createClient } from './client.js';
+export { normalizeServerUrl } from './url.js';
+export { messageEvents, sessionStartEvent, wireSessionId, validateEvent } from './mapping.js';
