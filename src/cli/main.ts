@@ -3,8 +3,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, type ConfigOverrides, resolveConfig } from '../config/index.js';
 import { SessionLookupError, StoreError } from '../store/index.js';
 import { LockHeldError } from '../sync/index.js';
-import { parseSince, sessionsCommand, showCommand, statsCommand, warningsCommand } from './commands/read.js';
 import * as collectorCmd from './commands/collector.js';
+import { parseSince, sessionsCommand, showCommand, statsCommand, warningsCommand } from './commands/read.js';
 import { syncCommand } from './commands/sync.js';
 import { processOut } from './output.js';
 
@@ -129,11 +129,17 @@ function addCollectorCommands(program: Command): void {
     .option('--json', 'machine-readable output', false)
     .action(async (opts, cmd) => {
       // commander names a flag with two long forms after the last one.
-      process.exitCode = await collectorCmd.registerCommand(cfg(cmd), { ...opts, serverUrl: opts.serverUrl ?? opts.server }, processOut);
+      process.exitCode = await collectorCmd.registerCommand(
+        cfg(cmd),
+        { ...opts, serverUrl: opts.serverUrl ?? opts.server },
+        processOut,
+      );
     });
   collector
     .command('status')
-    .description('configuration, pause state and backlog; exit 0 healthy, 1 paused, 2 backlog older than --max-age')
+    .description(
+      'configuration, pause state and backlog; exit 0 healthy, 1 paused, 2 backlog older than --max-age',
+    )
     .argument('[session]', 'also ask the server about this session')
     .option('--max-age <duration>', 'backlog age that counts as unhealthy (e.g. 30m, 2h)')
     .option('--json', 'machine-readable output', false)
@@ -149,7 +155,9 @@ function addCollectorCommands(program: Command): void {
     });
   collector
     .command('stats')
-    .description('persisted counters: sent, accepted, duplicates, rejected, calls, failures, retries, latency')
+    .description(
+      'persisted counters: sent, accepted, duplicates, rejected, calls, failures, retries, latency',
+    )
     .option('--json', 'machine-readable output', false)
     .action(async (opts, cmd) => {
       process.exitCode = await collectorCmd.statsCommand(cfg(cmd), opts.json, processOut);
@@ -164,9 +172,13 @@ function addCollectorCommands(program: Command): void {
     });
   collector
     .command('resume')
-    .description('lift a pause (all sessions), or clear one session\'s failed state')
+    .description("lift a pause (all sessions), or clear one session's failed state")
     .argument('[session]', 'session id or prefix')
-    .option('--reset-cursors', 'send everything again (after server_url changed; the server deduplicates)', false)
+    .option(
+      '--reset-cursors',
+      'send everything again (after server_url changed; the server deduplicates)',
+      false,
+    )
     .option('--json', 'machine-readable output', false)
     .action(async (session, opts, cmd) => {
       process.exitCode = await collectorCmd.resumeCommand(cfg(cmd), { session, ...opts }, processOut);
@@ -193,7 +205,9 @@ function addCollectorCommands(program: Command): void {
     .description('mark a session completed on the server (POST …/complete)')
     .argument('<session>', 'session id or prefix')
     .addOption(
-      new Option('--outcome <outcome>', 'outcome to report').choices(['success', 'partial', 'failed', 'abandoned']).default('partial'),
+      new Option('--outcome <outcome>', 'outcome to report')
+        .choices(['success', 'partial', 'failed', 'abandoned'])
+        .default('partial'),
     )
     .option('--summary <text>', 'summary to store with the session')
     .option('--json', 'machine-readable output', false)

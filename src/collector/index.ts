@@ -40,10 +40,10 @@ export function createPublisher(db: Db, config: CollectorConfig, opts: Publisher
   );
 }
 
-export { Publisher } from './publisher.js';
-export { SessionTracker } from './tracker.js';
-export * from './report.js';
+export { createClient, registerCollector } from './client.js';
 export { maskSecret } from './errors.js';
-export { registerCollector, createClient } from './client.js';
+export { messageEvents, sessionStartEvent, validateEvent, wireSessionId } from './mapping.js';
+export { Publisher } from './publisher.js';
+export * from './report.js';
+export { SessionTracker } from './tracker.js';
 export { normalizeServerUrl } from './url.js';
-export { messageEvents, sessionStartEvent, wireSessionId, validateEvent } from './mapping.js';

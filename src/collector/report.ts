@@ -51,7 +51,13 @@ export function publishSessions(db: Db, all: boolean): SessionPublishRow[] {
 
 export interface PublishStats {
   counters: Record<string, number>;
-  latencyMs: { count: number; p50: number | null; p90: number | null; p99: number | null; max: number | null };
+  latencyMs: {
+    count: number;
+    p50: number | null;
+    p90: number | null;
+    p99: number | null;
+    max: number | null;
+  };
 }
 
 export function publishStats(db: Db): PublishStats {
@@ -65,11 +71,18 @@ export function publishStats(db: Db): PublishStats {
     retries: 0,
     batches: 0,
   };
-  for (const r of db.prepare('SELECT name, value FROM collector_counters').all() as { name: string; value: number }[]) {
+  for (const r of db.prepare('SELECT name, value FROM collector_counters').all() as {
+    name: string;
+    value: number;
+  }[]) {
     counters[r.name] = r.value;
   }
-  const values = db.prepare('SELECT latency_ms FROM collector_latency ORDER BY latency_ms').pluck().all() as number[];
-  const pct = (p: number) => (values.length ? values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]! : null);
+  const values = db
+    .prepare('SELECT latency_ms FROM collector_latency ORDER BY latency_ms')
+    .pluck()
+    .all() as number[];
+  const pct = (p: number) =>
+    values.length ? values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]! : null;
   return {
     counters,
     latencyMs: { count: values.length, p50: pct(50), p90: pct(90), p99: pct(99), max: values.at(-1) ?? null },

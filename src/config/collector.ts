@@ -14,8 +14,18 @@ export const collectorFileSchema = z.strictObject({
   flush_interval_secs: z.number().min(0).max(3600).optional(),
   timeout_secs: z.number().positive().max(600).optional(),
   max_retries: z.number().int().min(0).max(20).optional(),
-  max_batch_bytes: z.number().int().min(16 * 1024).max(16 * 1024 * 1024).optional(),
-  max_event_bytes: z.number().int().min(4 * 1024).max(16 * 1024 * 1024).optional(),
+  max_batch_bytes: z
+    .number()
+    .int()
+    .min(16 * 1024)
+    .max(16 * 1024 * 1024)
+    .optional(),
+  max_event_bytes: z
+    .number()
+    .int()
+    .min(4 * 1024)
+    .max(16 * 1024 * 1024)
+    .optional(),
   shutdown_timeout_secs: z.number().min(0).max(3600).optional(),
   complete_after_idle_minutes: z.number().min(0).optional(),
   allow_insecure_http: z.boolean().optional(),
@@ -86,12 +96,23 @@ export function resolveCollector(
   const f = file ?? {};
   const sources: Record<string, 'flag' | 'env' | 'file' | 'default'> = {};
   const problems: string[] = [];
-  function pick<T>(key: string, flag: T | undefined, fromEnv: T | undefined, fromFile: T | undefined, def: T): T {
-    if (flag !== undefined) return (sources[key] = 'flag'), flag;
-    if (fromEnv !== undefined) return (sources[key] = 'env'), fromEnv;
-    if (fromFile !== undefined) return (sources[key] = 'file'), fromFile;
-    sources[key] = 'default';
-    return def;
+  function pick<T>(
+    key: string,
+    flag: T | undefined,
+    fromEnv: T | undefined,
+    fromFile: T | undefined,
+    def: T,
+  ): T {
+    const [source, value] =
+      flag !== undefined
+        ? (['flag', flag] as const)
+        : fromEnv !== undefined
+          ? (['env', fromEnv] as const)
+          : fromFile !== undefined
+            ? (['file', fromFile] as const)
+            : (['default', def] as const);
+    sources[key] = source;
+    return value;
   }
   let envEnabled: boolean | undefined;
   try {
@@ -106,16 +127,46 @@ export function resolveCollector(
   const D = COLLECTOR_DEFAULTS;
   const config: CollectorConfig = {
     enabled: pick('enabled', flags.enabled, envEnabled, f.enabled, D.enabled),
-    serverUrl: pick<string | null>('server_url', flags.serverUrl, nonEmpty(env.AIOBSCURA_COLLECTOR_SERVER_URL), f.server_url, null),
-    collectorId: pick<string | null>('collector_id', undefined, nonEmpty(env.AIOBSCURA_COLLECTOR_COLLECTOR_ID), f.collector_id, null),
-    apiKey: pick<string | null>('api_key', undefined, nonEmpty(env.AIOBSCURA_COLLECTOR_API_KEY), f.api_key, null),
+    serverUrl: pick<string | null>(
+      'server_url',
+      flags.serverUrl,
+      nonEmpty(env.AIOBSCURA_COLLECTOR_SERVER_URL),
+      f.server_url,
+      null,
+    ),
+    collectorId: pick<string | null>(
+      'collector_id',
+      undefined,
+      nonEmpty(env.AIOBSCURA_COLLECTOR_COLLECTOR_ID),
+      f.collector_id,
+      null,
+    ),
+    apiKey: pick<string | null>(
+      'api_key',
+      undefined,
+      nonEmpty(env.AIOBSCURA_COLLECTOR_API_KEY),
+      f.api_key,
+      null,
+    ),
     batchSize: pick('batch_size', undefined, undefined, f.batch_size, D.batch_size),
-    flushIntervalSecs: pick('flush_interval_secs', undefined, undefined, f.flush_interval_secs, D.flush_interval_secs),
+    flushIntervalSecs: pick(
+      'flush_interval_secs',
+      undefined,
+      undefined,
+      f.flush_interval_secs,
+      D.flush_interval_secs,
+    ),
     timeoutSecs: pick('timeout_secs', undefined, undefined, f.timeout_secs, D.timeout_secs),
     maxRetries: pick('max_retries', undefined, undefined, f.max_retries, D.max_retries),
     maxBatchBytes: pick('max_batch_bytes', undefined, undefined, f.max_batch_bytes, D.max_batch_bytes),
     maxEventBytes: pick('max_event_bytes', undefined, undefined, f.max_event_bytes, D.max_event_bytes),
-    shutdownTimeoutSecs: pick('shutdown_timeout_secs', undefined, undefined, f.shutdown_timeout_secs, D.shutdown_timeout_secs),
+    shutdownTimeoutSecs: pick(
+      'shutdown_timeout_secs',
+      undefined,
+      undefined,
+      f.shutdown_timeout_secs,
+      D.shutdown_timeout_secs,
+    ),
     completeAfterIdleMinutes: pick(
       'complete_after_idle_minutes',
       undefined,
@@ -123,15 +174,25 @@ export function resolveCollector(
       f.complete_after_idle_minutes,
       D.complete_after_idle_minutes,
     ),
-    allowInsecureHttp: pick('allow_insecure_http', undefined, undefined, f.allow_insecure_http, D.allow_insecure_http),
+    allowInsecureHttp: pick(
+      'allow_insecure_http',
+      undefined,
+      undefined,
+      f.allow_insecure_http,
+      D.allow_insecure_http,
+    ),
     sendRawData: pick('send_raw_data', undefined, undefined, f.send_raw_data, D.send_raw_data),
     sources,
   };
   if (config.batchSize < 1 || config.batchSize > 50) {
-    problems.push(`collector.batch_size: must be between 1 and 50 (the server refuses larger batches), got ${config.batchSize}`);
+    problems.push(
+      `collector.batch_size: must be between 1 and 50 (the server refuses larger batches), got ${config.batchSize}`,
+    );
   }
   if (config.collectorId !== null && !UUID.test(config.collectorId)) {
-    problems.push(`collector.collector_id: must be a UUID (as returned by \`aiobscura collector register\`), got "${config.collectorId}"`);
+    problems.push(
+      `collector.collector_id: must be a UUID (as returned by \`aiobscura collector register\`), got "${config.collectorId}"`,
+    );
   }
   if (config.maxEventBytes > config.maxBatchBytes) {
     problems.push('collector.max_event_bytes: must not exceed collector.max_batch_bytes');
@@ -142,7 +203,10 @@ export function resolveCollector(
       ['collector_id', config.collectorId],
       ['api_key', config.apiKey],
     ] as const) {
-      if (v === null) problems.push(`collector.${key}: required when collector.enabled = true (run \`aiobscura collector register\`)`);
+      if (v === null)
+        problems.push(
+          `collector.${key}: required when collector.enabled = true (run \`aiobscura collector register\`)`,
+        );
     }
   }
   return { config: Object.freeze(config), problems };

@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
-import { type CollectorConfig, type CollectorEnv, type CollectorFlags, collectorFileSchema, resolveCollector } from './collector.js';
+import {
+  type CollectorConfig,
+  type CollectorEnv,
+  type CollectorFlags,
+  collectorFileSchema,
+  resolveCollector,
+} from './collector.js';
 import {
   defaultClaudeDir,
   defaultCodexDir,
@@ -93,7 +99,9 @@ export function resolveConfig(
   const file = readConfigFile(configPath);
   const collector = resolveCollector(file.collector, env, overrides.collector);
   if (collector.problems.length > 0) {
-    throw new ConfigError(`invalid config ${configPath}:\n${collector.problems.map((p) => `  ${p}`).join('\n')}`);
+    throw new ConfigError(
+      `invalid config ${configPath}:\n${collector.problems.map((p) => `  ${p}`).join('\n')}`,
+    );
   }
   const pick = (flag: string | undefined, fromFile: string | undefined, fallback: string) =>
     expandHome(flag ?? fromFile ?? fallback, env);

@@ -1,4 +1,15 @@
-export { type CollectorConfig, COLLECTOR_DEFAULTS } from './collector.js';
-export { ConfigError, type ConfigOverrides, type ResolvedConfig, readConfigFile, resolveConfig } from './config.js';
+export { COLLECTOR_DEFAULTS, type CollectorConfig } from './collector.js';
+export {
+  ConfigError,
+  type ConfigOverrides,
+  type ResolvedConfig,
+  readConfigFile,
+  resolveConfig,
+} from './config.js';
 export { defaultConfigPath, defaultDatabasePath, expandHome, type PathEnv } from './paths.js';
-export { assertWritable, type CollectorSectionValues, replaceCollectorSection, writeFileAtomic } from './write.js';
+export {
+  assertWritable,
+  type CollectorSectionValues,
+  replaceCollectorSection,
+  writeFileAtomic,
+} from './write.js';

@@ -44,7 +44,13 @@ export function replaceCollectorSection(text: string, values: CollectorSectionVa
     trailing++;
   }
   const body = [...set].map(([k, v]) => `${k} = ${v}`);
-  const out = [...lines.slice(0, start + 1), ...body, ...section, ...Array(trailing).fill(''), ...lines.slice(end)];
+  const out = [
+    ...lines.slice(0, start + 1),
+    ...body,
+    ...section,
+    ...Array(trailing).fill(''),
+    ...lines.slice(end),
+  ];
   return out.join('\n');
 }
 

@@ -168,7 +168,9 @@ async function readNewLines(
       parserState: JSON.stringify(state),
       lastTimestamp,
     };
-    const totals = deps.writer.apply(fileRef, chunk, cp, deps.clock().toISOString(), { beforeCommit: deps.beforeCommit });
+    const totals = deps.writer.apply(fileRef, chunk, cp, deps.clock().toISOString(), {
+      beforeCommit: deps.beforeCommit,
+    });
     outcome.records += totals.records;
     outcome.messages += totals.messages;
     outcome.duplicates += totals.duplicates;

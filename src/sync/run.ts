@@ -34,7 +34,11 @@ interface Publishing {
   stop(): Promise<void>;
 }
 
-async function loadPublisher(db: Db, config: ResolvedConfig, log: SyncOptions['log']): Promise<Publishing | null> {
+async function loadPublisher(
+  db: Db,
+  config: ResolvedConfig,
+  log: SyncOptions['log'],
+): Promise<Publishing | null> {
   if (!config.collector.enabled) return null;
   // Imported here so that with `enabled = false` no collector code is even loaded.
   const { createPublisher } = await import('../collector/index.js');

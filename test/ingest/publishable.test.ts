@@ -26,13 +26,24 @@ function setup(clock: () => Date) {
 
 let n = 0;
 const uuid = () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
-const assistant = (msgId: string, block: object, ts: string | null = '2026-01-01T00:00:01.000Z', output = 5) =>
+const assistant = (
+  msgId: string,
+  block: object,
+  ts: string | null = '2026-01-01T00:00:01.000Z',
+  output = 5,
+) =>
   JSON.stringify({
     type: 'assistant',
     uuid: uuid(),
     sessionId: SESSION,
     ...(ts ? { timestamp: ts } : {}),
-    message: { id: msgId, role: 'assistant', model: 'claude-x', content: [block], usage: { input_tokens: 10, output_tokens: output } },
+    message: {
+      id: msgId,
+      role: 'assistant',
+      model: 'claude-x',
+      content: [block],
+      usage: { input_tokens: 10, output_tokens: output },
+    },
   });
 const toolResult = (id: string) =>
   JSON.stringify({
@@ -53,14 +64,20 @@ describe('publishability of split assistant responses', () => {
     const { s, file } = setup(() => now);
     fs.writeFileSync(file, `${assistant('msg_1', { type: 'thinking', thinking: 'hmm' }, undefined, 1)}\n`);
     await s.run();
-    fs.appendFileSync(file, `${assistant('msg_1', { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: {} }, undefined, 9)}\n`);
+    fs.appendFileSync(
+      file,
+      `${assistant('msg_1', { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: {} }, undefined, 9)}\n`,
+    );
     await s.run();
     // Both pieces are open, and the usage on the first reflects the latest piece.
     expect(state(s)).toEqual([
       { message_type: 'thinking', publishable: 0, tokens_output: 9 },
       { message_type: 'tool_call', publishable: 0, tokens_output: null },
     ]);
-    fs.appendFileSync(file, `${toolResult('toolu_1')}\n${assistant('msg_2', { type: 'text', text: 'done' })}\n`);
+    fs.appendFileSync(
+      file,
+      `${toolResult('toolu_1')}\n${assistant('msg_2', { type: 'text', text: 'done' })}\n`,
+    );
     await s.run();
     expect(state(s).map((m) => (m as { publishable: number }).publishable)).toEqual([1, 1, 1, 0]);
     // 30 s after the file's last write the open response is final too.

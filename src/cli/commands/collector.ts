@@ -46,7 +46,11 @@ export interface RegisterOptions {
 }
 
 /** Registers this machine, then rewrites only `[collector]` of config.toml (atomically, mode 0600). */
-export async function registerCommand(config: ResolvedConfig, opts: RegisterOptions, out: Out): Promise<number> {
+export async function registerCommand(
+  config: ResolvedConfig,
+  opts: RegisterOptions,
+  out: Out,
+): Promise<number> {
   if (!opts.serverUrl) throw new CommandError('collector register: --server-url (or --server) is required');
   const c = await collector();
   const serverUrl = c.normalizeServerUrl(opts.serverUrl, config.collector.allowInsecureHttp);
@@ -59,7 +63,9 @@ export async function registerCommand(config: ResolvedConfig, opts: RegisterOpti
   try {
     assertWritable(config.configPath);
   } catch (err) {
-    throw new CommandError(`cannot write ${config.configPath} (${(err as Error).message}); nothing was registered`);
+    throw new CommandError(
+      `cannot write ${config.configPath} (${(err as Error).message}); nothing was registered`,
+    );
   }
   const reg = await c.registerCollector(
     serverUrl,
@@ -72,7 +78,12 @@ export async function registerCommand(config: ResolvedConfig, opts: RegisterOpti
     },
     config.collector.timeoutSecs * 1000,
   );
-  const values = { enabled: true, server_url: serverUrl, collector_id: reg.collector_id, api_key: reg.api_key };
+  const values = {
+    enabled: true,
+    server_url: serverUrl,
+    collector_id: reg.collector_id,
+    api_key: reg.api_key,
+  };
   let savedTo = config.configPath;
   try {
     const text = fs.existsSync(config.configPath) ? fs.readFileSync(config.configPath, 'utf8') : '';
@@ -82,13 +93,21 @@ export async function registerCommand(config: ResolvedConfig, opts: RegisterOpti
     // The server has issued a key it will never show again: keep it somewhere the user can find.
     savedTo = path.join(path.dirname(config.configPath), `collector-credentials-${reg.collector_id}.toml`);
     writeFileAtomic(savedTo, replaceCollectorSection('', values));
-    out.stderr(`could not update ${config.configPath} (${(err as Error).message}); credentials saved to ${savedTo}\n`);
+    out.stderr(
+      `could not update ${config.configPath} (${(err as Error).message}); credentials saved to ${savedTo}\n`,
+    );
   }
   // A new server (or new credentials) means cursors no longer describe what the server holds.
   withDb(config, (db) => {
     const tracker = new c.SessionTracker(db);
     if (tracker.global().serverUrl !== serverUrl) tracker.resetCursors(serverUrl);
-    tracker.setGlobal({ pausedReason: null, pausedDetail: null, pausedAt: null, pausedConfig: null, location: null });
+    tracker.setGlobal({
+      pausedReason: null,
+      pausedDetail: null,
+      pausedAt: null,
+      pausedConfig: null,
+      location: null,
+    });
   });
   const result = {
     collector_id: reg.collector_id,
@@ -144,7 +163,11 @@ export async function statusCommand(
       apiKey: cc.apiKey ?? '',
       timeoutMs: cc.timeoutSecs * 1000,
     });
-    session = { id, wire_session_id: c.wireSessionId(id), server: await client.sessionStatus(c.wireSessionId(id)) };
+    session = {
+      id,
+      wire_session_id: c.wireSessionId(id),
+      server: await client.sessionStatus(c.wireSessionId(id)),
+    };
   }
   const age = local.backlog.oldestObservedAt ? Date.now() - Date.parse(local.backlog.oldestObservedAt) : 0;
   const state = !cc.enabled
@@ -221,7 +244,8 @@ function renderStatus(r: {
 
 /** `collector flush`: asks the running daemon (SIGUSR1), or publishes everything itself under the lock. */
 export async function flushCommand(config: ResolvedConfig, json: boolean, out: Out): Promise<number> {
-  if (!config.collector.enabled) throw new CommandError('the collector is disabled (collector.enabled = false)');
+  if (!config.collector.enabled)
+    throw new CommandError('the collector is disabled (collector.enabled = false)');
   let lock: SyncLock;
   try {
     lock = SyncLock.acquire(config.databasePath);
@@ -272,7 +296,12 @@ export async function statsCommand(config: ResolvedConfig, json: boolean, out: O
   return 0;
 }
 
-export async function sessionsCommand(config: ResolvedConfig, all: boolean, json: boolean, out: Out): Promise<number> {
+export async function sessionsCommand(
+  config: ResolvedConfig,
+  all: boolean,
+  json: boolean,
+  out: Out,
+): Promise<number> {
   const c = await collector();
   const rows = withDb(config, (db) => c.publishSessions(db, all));
   if (json) printJson(out, rows);
@@ -306,7 +335,13 @@ export async function resumeCommand(
   const done = withDb(config, (db) => {
     const tracker = new c.SessionTracker(db);
     if (opts.resetCursors) tracker.resetCursors(config.collector.serverUrl ?? '');
-    tracker.setGlobal({ pausedReason: null, pausedDetail: null, pausedAt: null, pausedConfig: null, location: null });
+    tracker.setGlobal({
+      pausedReason: null,
+      pausedDetail: null,
+      pausedAt: null,
+      pausedConfig: null,
+      location: null,
+    });
     if (!opts.session) return { resumed: 'all', resetCursors: Boolean(opts.resetCursors) };
     const id = resolveSessionId(db, opts.session);
     db.prepare(
@@ -316,7 +351,10 @@ export async function resumeCommand(
     return { resumed: id, resetCursors: Boolean(opts.resetCursors) };
   });
   if (opts.json) printJson(out, done);
-  else out.stdout(`resumed ${done.resumed}${done.resetCursors ? ' (cursors reset: everything is sent again)' : ''}\n`);
+  else
+    out.stdout(
+      `resumed ${done.resumed}${done.resetCursors ? ' (cursors reset: everything is sent again)' : ''}\n`,
+    );
   return 0;
 }
 
@@ -333,21 +371,38 @@ export async function previewCommand(
     const session = tracker.session(id);
     const messages = tracker.messagesAfter(id, 0, opts.limit);
     const wire = c.wireSessionId(id);
-    const mapping = { maxEventBytes: config.collector.maxEventBytes, sendRawData: config.collector.sendRawData };
-    const start = session ? [c.sessionStartEvent(session, messages[0]?.observedAt ?? new Date().toISOString())] : [];
-    return { session_id: wire, events: [...start, ...messages.flatMap((m) => c.messageEvents(m, wire, mapping))] };
+    const mapping = {
+      maxEventBytes: config.collector.maxEventBytes,
+      sendRawData: config.collector.sendRawData,
+    };
+    const start = session
+      ? [c.sessionStartEvent(session, messages[0]?.observedAt ?? new Date().toISOString())]
+      : [];
+    return {
+      session_id: wire,
+      events: [...start, ...messages.flatMap((m) => c.messageEvents(m, wire, mapping))],
+    };
   });
   if (opts.json) printJson(out, events);
   else for (const e of events.events) out.stdout(`${JSON.stringify(e)}\n`);
   return 0;
 }
 
-export async function rejectionsCommand(config: ResolvedConfig, limit: number, json: boolean, out: Out): Promise<number> {
+export async function rejectionsCommand(
+  config: ResolvedConfig,
+  limit: number,
+  json: boolean,
+  out: Out,
+): Promise<number> {
   const c = await collector();
   const rows = withDb(config, (db) => c.rejections(db, limit));
   if (json) printJson(out, rows);
   else if (rows.length === 0) out.stdout('No events were refused.\n');
-  else for (const r of rows) out.stdout(`${r.created_at} ${r.session_id} #${r.seq} ${r.event_type} ${r.status ?? ''}: ${r.detail}\n`);
+  else
+    for (const r of rows)
+      out.stdout(
+        `${r.created_at} ${r.session_id} #${r.seq} ${r.event_type} ${r.status ?? ''}: ${r.detail}\n`,
+      );
   return 0;
 }
 
@@ -372,6 +427,9 @@ export async function completeCommand(
     ...(opts.summary ? { summary: opts.summary } : {}),
   });
   if (opts.json) printJson(out, result);
-  else out.stdout(`${result.kind === 'completed' ? 'completed' : `not completed (${result.kind})`}: ${JSON.stringify(result)}\n`);
+  else
+    out.stdout(
+      `${result.kind === 'completed' ? 'completed' : `not completed (${result.kind})`}: ${JSON.stringify(result)}\n`,
+    );
   return result.kind === 'completed' ? 0 : 1;
 }
