@@ -12,6 +12,7 @@
  * - A dead or slow server never blocks ingest: all waiting here is asynchronous, and nothing but the
  *   current batches is held in memory.
  */
+import { createHash } from 'node:crypto';
 import type { CollectorConfig } from '../config/index.js';
 import type { Db } from '../store/index.js';
 import { type Batch, nextBatch } from './buffer.js';
@@ -175,9 +176,13 @@ export class Publisher {
     return g.pausedReason;
   }
 
+  /** Identifies the credentials a pause was decided under; a digest, so no key material is stored. */
   private configFingerprint(): string {
     const c = this.config;
-    return JSON.stringify([c.serverUrl, c.collectorId, c.apiKey?.slice(0, 12), c.apiKey?.length]);
+    return createHash('sha256')
+      .update(JSON.stringify([c.serverUrl, c.collectorId, c.apiKey]))
+      .digest('hex')
+      .slice(0, 16);
   }
 
   /** One pass over the sessions that have something to send. Returns true if any batch was acknowledged. */
