@@ -72,6 +72,11 @@ export class ChunkWriter {
            @groupKey, @contentKey, @publishable)`,
       ),
       messageId: db.prepare('SELECT id FROM messages WHERE identity = ?').pluck(),
+      anchorCandidate: db.prepare('SELECT id, session_id FROM messages WHERE identity = ?'),
+      anchorTaken: db
+        .prepare('SELECT 1 FROM responses WHERE anchor_message_id = ? AND key != ? LIMIT 1')
+        .pluck(),
+      setAnchor: db.prepare('UPDATE responses SET anchor_message_id = ? WHERE key = ?'),
       replayed: db.prepare('SELECT 1 FROM messages WHERE session_id = ? AND content_key = ? LIMIT 1').pluck(),
       closeGroups: db.prepare('UPDATE messages SET publishable = 1 WHERE session_id = ? AND publishable = 0'),
       openGroup: db.prepare(
@@ -218,7 +223,7 @@ export class ChunkWriter {
       if (this.insertMessage(msg, recordId, now)) stored++;
       else totals.duplicates++;
     }
-    for (const usage of out.usage) this.writeUsage(usage);
+    for (const usage of out.usage) this.writeUsage(usage, recordId, now);
     for (const link of out.links) this.writeLink(link);
     totals.messages += stored;
     return stored;
@@ -270,16 +275,13 @@ export class ChunkWriter {
     session.openGroup = null;
   }
 
-  private writeUsage(u: UsageReport): void {
+  private writeUsage(u: UsageReport, recordId: number, now: string): void {
     this.session(u.sessionKey, this.assistant);
-    const anchor = u.anchorIdentity
-      ? ((this.st.messageId.get(u.anchorIdentity) as number | undefined) ?? null)
-      : null;
     const row = this.st.usage.get({
       key: u.responseKey,
       sessionId: u.sessionKey,
       model: u.model,
-      anchor,
+      anchor: this.anchorFor(u),
       input: u.tokens.input,
       output: u.tokens.output,
       cacheRead: u.tokens.cacheRead,
@@ -292,6 +294,7 @@ export class ChunkWriter {
       cache_read: number;
       cache_creation: number;
     };
+    if (row.anchor_message_id === null) row.anchor_message_id = this.usageCarrier(u, recordId, now);
     if (row.anchor_message_id !== null) {
       this.st.anchorTokens.run(
         row.input,
@@ -301,6 +304,42 @@ export class ChunkWriter {
         row.anchor_message_id,
       );
     }
+  }
+
+  /**
+   * The message that carries a response's usage: the one the parser named, if it is stored in the same
+   * session and carries no other response (hand-written logs reuse record ids across unrelated sessions).
+   */
+  private anchorFor(u: UsageReport): number | null {
+    if (!u.anchorIdentity) return null;
+    const m = this.st.anchorCandidate.get(u.anchorIdentity) as { id: number; session_id: string } | undefined;
+    if (!m || m.session_id !== u.sessionKey) return null;
+    return this.st.anchorTaken.get(m.id, u.responseKey) ? null : m.id;
+  }
+
+  /**
+   * Usage with no message of its own to ride on (a Codex token count before any output of its turn) gets an
+   * empty system context message, so every response's usage is stored, shown and published exactly once.
+   */
+  private usageCarrier(u: UsageReport, recordId: number, now: string): number {
+    const identity = `usage:${u.responseKey}`;
+    this.insertMessage(
+      {
+        identity,
+        sessionKey: u.sessionKey,
+        threadKey: 'main',
+        messageType: 'context',
+        authorRole: 'system',
+        emittedAt: u.emittedAt,
+        content: null,
+        model: u.model,
+      },
+      recordId,
+      now,
+    );
+    const id = this.st.messageId.get(identity) as number;
+    this.st.setAnchor.run(id, u.responseKey);
+    return id;
   }
 
   private writeLink(link: AgentLink): void {

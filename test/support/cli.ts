@@ -59,3 +59,29 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
 }
+
+/**
+ * Like `run`, without blocking the test process: needed when the process talks to a server that runs
+ * inside the test process (a blocked event loop would never answer it).
+ */
+export function runAsync(
+  home: Home,
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...home.env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
