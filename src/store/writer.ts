@@ -77,6 +77,7 @@ export class ChunkWriter {
         .prepare('SELECT 1 FROM responses WHERE anchor_message_id = ? AND key != ? LIMIT 1')
         .pluck(),
       setAnchor: db.prepare('UPDATE responses SET anchor_message_id = ? WHERE key = ?'),
+      messageType: db.prepare('SELECT message_type FROM messages WHERE id = ?').pluck(),
       replayed: db.prepare('SELECT 1 FROM messages WHERE session_id = ? AND content_key = ? LIMIT 1').pluck(),
       closeGroups: db.prepare('UPDATE messages SET publishable = 1 WHERE session_id = ? AND publishable = 0'),
       openGroup: db.prepare(
@@ -277,11 +278,12 @@ export class ChunkWriter {
 
   private writeUsage(u: UsageReport, recordId: number, now: string): void {
     this.session(u.sessionKey, this.assistant);
+    const candidate = this.anchorFor(u);
     const row = this.st.usage.get({
       key: u.responseKey,
       sessionId: u.sessionKey,
       model: u.model,
-      anchor: this.anchorFor(u),
+      anchor: candidate,
       input: u.tokens.input,
       output: u.tokens.output,
       cacheRead: u.tokens.cacheRead,
@@ -295,6 +297,17 @@ export class ChunkWriter {
       cache_creation: number;
     };
     if (row.anchor_message_id === null) row.anchor_message_id = this.usageCarrier(u, recordId, now);
+    else if (
+      candidate !== null &&
+      candidate !== row.anchor_message_id &&
+      this.prefersText(row.anchor_message_id, candidate)
+    ) {
+      // Usage rides on the response's text message once one arrives (DESIGN.md §3.2), not on its thinking
+      // or tool call: the tokens move before the still-open response can be published.
+      this.st.anchorTokens.run(null, null, null, null, row.anchor_message_id);
+      this.st.setAnchor.run(candidate, u.responseKey);
+      row.anchor_message_id = candidate;
+    }
     if (row.anchor_message_id !== null) {
       this.st.anchorTokens.run(
         row.input,
@@ -315,6 +328,12 @@ export class ChunkWriter {
     const m = this.st.anchorCandidate.get(u.anchorIdentity) as { id: number; session_id: string } | undefined;
     if (!m || m.session_id !== u.sessionKey) return null;
     return this.st.anchorTaken.get(m.id, u.responseKey) ? null : m.id;
+  }
+
+  private prefersText(current: number, candidate: number): boolean {
+    return (
+      this.st.messageType.get(current) !== 'response' && this.st.messageType.get(candidate) === 'response'
+    );
   }
 
   /**
