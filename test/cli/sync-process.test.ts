@@ -22,12 +22,16 @@ function withSession() {
   return { home, file };
 }
 
+/** Messages visible to a second connection; 0 while the daemon is still creating the database. */
 function countMessages(db: string): number {
-  const conn = new Database(db, { readonly: true });
+  let conn: Database.Database | undefined;
   try {
+    conn = new Database(db, { readonly: true, fileMustExist: true });
     return conn.prepare('SELECT count(*) FROM messages').pluck().get() as number;
+  } catch {
+    return 0;
   } finally {
-    conn.close();
+    conn?.close();
   }
 }
 
