@@ -19,7 +19,10 @@ export type Change =
   | { kind: 'appended' }
   | { kind: 'truncated' | 'rewritten' | 'replaced' };
 
-export function isUnchanged(row: SourceFileRow | undefined, st: fs.Stats): boolean {
+export function isUnchanged(
+  row: Pick<SourceFileRow, 'size' | 'mtime_ms' | 'ino'> | undefined,
+  st: fs.Stats,
+): boolean {
   return row !== undefined && row.size === st.size && row.mtime_ms === st.mtimeMs && row.ino === st.ino;
 }
 

@@ -102,8 +102,8 @@ export function discoverClaude(claudeDir: string, problems: DiscoveryProblem[]):
       if (kind === 'file' && entry.name.endsWith('.jsonl')) {
         out.push(claudeFile(full, entry.name.startsWith('agent-') ? 'agent' : 'main', null));
       } else if (kind === 'dir') {
-        const subagents = path.join(full, 'subagents');
-        if (fs.existsSync(subagents)) walkSubagents(subagents, entry.name, out, problems);
+        // Listed directly (a missing folder is not a problem): one readdir instead of exists + readdir.
+        walkSubagents(path.join(full, 'subagents'), entry.name, out, problems);
       }
     }
   }

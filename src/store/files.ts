@@ -23,6 +23,11 @@ export interface SourceFileRow {
   missing: number;
 }
 
+export type FileStatRow = Pick<
+  SourceFileRow,
+  'id' | 'path' | 'size' | 'mtime_ms' | 'ino' | 'checkpoint_offset' | 'missing'
+>;
+
 export interface FileIdentity {
   dev: number;
   ino: number;
@@ -76,9 +81,16 @@ export class SourceFiles {
     this.missing = db.prepare('UPDATE source_files SET missing = 1, updated_at = @now WHERE id = @id');
   }
 
-  /** All known files keyed by path: one query, so an unchanged tree costs one `stat` per file. */
-  all(): Map<string, SourceFileRow> {
-    const rows = this.db.prepare<[], SourceFileRow>('SELECT * FROM source_files').all();
+  /**
+   * What the `stat` fast path needs of every known file, keyed by path: one query over narrow rows, so an
+   * unchanged tree costs one `stat` per file and little memory. Full rows are read only for changed files.
+   */
+  identities(): Map<string, FileStatRow> {
+    const rows = this.db
+      .prepare<[], FileStatRow>(
+        'SELECT id, path, size, mtime_ms, ino, checkpoint_offset, missing FROM source_files',
+      )
+      .all();
     return new Map(rows.map((r) => [r.path, r]));
   }
 

@@ -1,4 +1,10 @@
 export { type Db, latestSchemaVersion, openDatabase, StoreError } from './db.js';
-export { type Checkpoint, type FileIdentity, type SourceFileRow, SourceFiles } from './files.js';
+export {
+  type Checkpoint,
+  type FileIdentity,
+  type FileStatRow,
+  type SourceFileRow,
+  SourceFiles,
+} from './files.js';
 export * from './queries.js';
 export { type ChunkLine, type ChunkTotals, ChunkWriter } from './writer.js';

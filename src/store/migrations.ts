@@ -81,7 +81,6 @@ CREATE TABLE records (
   observed_at    TEXT NOT NULL
 );
 CREATE INDEX records_file_line ON records(source_file_id, line_no);
-CREATE INDEX records_file_hash ON records(source_file_id, line_hash);
 
 CREATE TABLE messages (
   id                    INTEGER PRIMARY KEY,
@@ -113,7 +112,6 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_open ON messages(session_id) WHERE publishable = 0;
 CREATE INDEX messages_content_key ON messages(session_id, content_key) WHERE content_key IS NOT NULL;
-CREATE INDEX messages_tool_use ON messages(tool_use_id) WHERE tool_use_id IS NOT NULL;
 
 -- Token usage per API response, so a response written as several records is counted once.
 CREATE TABLE responses (

@@ -43,6 +43,9 @@ interface SessionState {
 export class ChunkWriter {
   private readonly sessions = new Map<string, SessionState>();
   private readonly threads = new Map<string, number>();
+  /** Messages inserted by the current chunk: usage anchors are nearly always among them (no query needed). */
+  private readonly fresh = new Map<string, { id: number; sessionId: string }>();
+  private readonly freshTypes = new Map<number, string>();
   /** Hash of the last line stored per file, to recognise a line written twice in a row. */
   private readonly lastLineHash = new Map<number, Buffer | undefined>();
   private nextRecordId = 0;
@@ -137,6 +140,8 @@ export class ChunkWriter {
   ): ChunkTotals {
     const totals: ChunkTotals = { records: 0, messages: 0, duplicates: 0, warnings: 0 };
     this.assistant = file.assistant;
+    this.fresh.clear();
+    this.freshTypes.clear();
     this.db
       .transaction(() => {
         this.nextRecordId =
@@ -262,6 +267,9 @@ export class ChunkWriter {
       publishable: group === null ? 1 : 0,
     });
     if (info.changes === 0) return false;
+    const id = Number(info.lastInsertRowid);
+    this.fresh.set(msg.identity, { id, sessionId: msg.sessionKey });
+    this.freshTypes.set(id, msg.messageType);
     session.nextSeq++;
     session.dirty = true;
     if (group !== null) session.openGroup = group;
@@ -325,15 +333,19 @@ export class ChunkWriter {
    */
   private anchorFor(u: UsageReport): number | null {
     if (!u.anchorIdentity) return null;
+    const fresh = this.fresh.get(u.anchorIdentity);
+    if (fresh) return fresh.sessionId === u.sessionKey ? fresh.id : null;
     const m = this.st.anchorCandidate.get(u.anchorIdentity) as { id: number; session_id: string } | undefined;
     if (!m || m.session_id !== u.sessionKey) return null;
     return this.st.anchorTaken.get(m.id, u.responseKey) ? null : m.id;
   }
 
   private prefersText(current: number, candidate: number): boolean {
-    return (
-      this.st.messageType.get(current) !== 'response' && this.st.messageType.get(candidate) === 'response'
-    );
+    return this.typeOf(candidate) === 'response' && this.typeOf(current) !== 'response';
+  }
+
+  private typeOf(messageId: number): string {
+    return this.freshTypes.get(messageId) ?? (this.st.messageType.get(messageId) as string);
   }
 
   /**

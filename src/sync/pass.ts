@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { ResolvedConfig } from '../config/index.js';
 import { type FileOutcome, ingestFile, isUnchanged } from '../ingest/index.js';
 import { type DiscoveredFile, discoverAll } from '../sources/index.js';
-import { ChunkWriter, type Db, SourceFiles } from '../store/index.js';
+import { ChunkWriter, type Db, type FileStatRow, SourceFiles } from '../store/index.js';
 
 export interface SkippedFile {
   path: string;
@@ -61,7 +61,7 @@ export class SyncPass {
     const sessionsBefore = this.countSessions();
     const discovery = discoverAll(this.config);
     for (const p of discovery.problems) summary.skipped.push(p);
-    const known = this.files.all();
+    const known = this.files.identities();
     const candidates = this.statAll(discovery.files, known, summary);
     this.markVanished(known, discovery.files);
 
@@ -75,7 +75,7 @@ export class SyncPass {
         summary.stopped = true;
         break;
       }
-      await this.readOne(c, known, summary, shouldStop, events);
+      await this.readOne(c, summary, shouldStop, events);
     }
     summary.groupsClosedIdle = this.writer.closeIdleGroups(this.idleBefore());
     summary.sessions = this.countSessions();
@@ -88,7 +88,7 @@ export class SyncPass {
   /** One `stat` per file; a file whose size, mtime and inode match the store is not opened at all. */
   private statAll(
     files: DiscoveredFile[],
-    known: ReturnType<SourceFiles['all']>,
+    known: Map<string, FileStatRow>,
     summary: PassSummary,
   ): Candidate[] {
     const out: Candidate[] = [];
@@ -121,14 +121,13 @@ export class SyncPass {
 
   private async readOne(
     c: Candidate,
-    known: ReturnType<SourceFiles['all']>,
     summary: PassSummary,
     shouldStop: () => boolean,
     events: PassEvents,
   ): Promise<void> {
     let outcome: FileOutcome;
     try {
-      outcome = await ingestFile(c.file, known.get(c.file.path), c.st, {
+      outcome = await ingestFile(c.file, this.files.get(c.file.path), c.st, {
         files: this.files,
         writer: this.writer,
         clock: this.clock,
@@ -163,7 +162,7 @@ export class SyncPass {
   }
 
   /** Remembers files that disappeared, so a reappearance elsewhere is recognised as a move. */
-  private markVanished(known: ReturnType<SourceFiles['all']>, present: DiscoveredFile[]): void {
+  private markVanished(known: Map<string, FileStatRow>, present: DiscoveredFile[]): void {
     const seen = new Set(present.map((f) => f.path));
     const now = this.clock().toISOString();
     for (const row of known.values()) {

@@ -104,12 +104,12 @@ describe('a disabled collector', () => {
       return fs
         .readFileSync(log, 'utf8')
         .split('\n')
-        .filter((u) => u.includes('/dist/src/collector/'));
+        .filter((u) => u.includes('/dist/bundle/collector/'));
     };
     expect(await loaded(false)).toEqual([]);
     expect(server.admin.requests()).toEqual([]);
     // The same check sees the collector when it is enabled, so it can fail.
-    expect((await loaded(true)).length).toBeGreaterThan(3);
+    expect((await loaded(true)).length).toBeGreaterThan(0);
     expect(server.admin.requests().length).toBeGreaterThan(0);
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { REPO_ROOT } from './corpus.js';
 
 /** The compiled CLI, as users run it (`npm test` builds before testing). */
-export const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+export const CLI = path.join(REPO_ROOT, 'dist', 'bundle', 'cli', 'main.js');
 
 export interface Home {
   root: string;

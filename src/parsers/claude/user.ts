@@ -29,7 +29,8 @@ function stringContent(scope: Scope, text: string): ParsedMessage[] {
 
 function toolResult(scope: Scope, block: Record<string, unknown>, index: number): ParsedMessage {
   const text = toolResultText(block.content);
-  const msg = message(scope, index, 'tool_result', 'tool', text);
+  // The text is kept once, as the tool result (content stays empty, as for Codex tool outputs).
+  const msg = message(scope, index, 'tool_result', 'tool', null);
   msg.toolUseId = str(block.tool_use_id);
   msg.toolResult = text;
   msg.isError = block.is_error === true;

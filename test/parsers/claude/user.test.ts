@@ -130,7 +130,7 @@ describe('tool results', () => {
         authorRole: 'tool',
         toolUseId: 'toolu_1',
         toolResult: text,
-        content: text,
+        content: null,
         isError: false,
       }),
     ]);
