@@ -15,7 +15,7 @@ import { type Change, classify } from './change.js';
 
 /** Lines and bytes per transaction: large enough to amortise the commit, small enough to stop promptly. */
 const CHUNK_LINES = 2_000;
-const CHUNK_BYTES = 8 * 1024 * 1024;
+const CHUNK_BYTES = 2 * 1024 * 1024;
 
 export interface FileOutcome {
   change: Change['kind'];

@@ -22,7 +22,7 @@ function applyPragmas(db: Db): void {
   db.pragma('foreign_keys = OFF');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  db.pragma('cache_size = -32000');
+  db.pragma('cache_size = -16000');
   db.pragma('temp_store = MEMORY');
 }
 
