@@ -17,10 +17,13 @@ import type { CollectorConfig } from '../config/index.js';
 import type { Db } from '../store/index.js';
 import { type Batch, nextBatch } from './buffer.js';
 import type { Client, Outcome } from './client.js';
+import { sessionEndEvent, wireSessionId } from './mapping.js';
 import { backoffDelay, PAUSED_RETRY_MS, roundPause } from './retry.js';
 import { SessionTracker } from './tracker.js';
 
 const CONCURRENCY = 4;
+/** A pause that only the user lifts (`collector resume --reset-cursors` or `collector register`). */
+const SERVER_CHANGED = 'server-url-changed';
 /** Consecutive 409s without progress after which the gap is treated as a failed round. */
 const MAX_GAP_RECOVERIES = 3;
 
@@ -84,6 +87,16 @@ export class Publisher {
     this.random = deps.random ?? Math.random;
     const g = this.tracker.global();
     if (g.enabledAt === null) this.tracker.setGlobal({ enabledAt: this.now(), serverUrl: config.serverUrl });
+    else if (g.serverUrl !== null && g.serverUrl !== config.serverUrl && g.pausedReason === null) {
+      // Cursors describe what the old server holds: resending everything to the new one needs consent.
+      this.tracker.setGlobal({
+        pausedReason: SERVER_CHANGED,
+        pausedDetail: `cursors refer to ${g.serverUrl}; run \`aiobscura collector resume --reset-cursors\` to publish everything to ${config.serverUrl}`,
+        pausedAt: this.now(),
+        pausedConfig: this.configFingerprint(),
+        location: null,
+      });
+    }
   }
 
   private now(): string {
@@ -161,6 +174,7 @@ export class Publisher {
   private pausedReason(): string | null {
     const g = this.tracker.global();
     if (!g.pausedReason) return null;
+    if (g.pausedReason === SERVER_CHANGED) return g.pausedReason;
     const since = g.pausedAt ? Date.parse(g.pausedAt) : 0;
     // A pause lifts by itself after 15 minutes, or at once when the collector config changed.
     if (this.clock().getTime() - since >= PAUSED_RETRY_MS || g.pausedConfig !== this.configFingerprint()) {
@@ -201,7 +215,40 @@ export class Publisher {
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));
+    if (this.config.completeAfterIdleMinutes > 0 && !signal.aborted) await this.completeIdle(signal);
     return progressed;
+  }
+
+  /**
+   * Opt-in completion (DESIGN.md §3.6): one `session_end` with outcome `partial`, timed at the last published
+   * message, once a session is fully published and idle past `complete_after_idle_minutes`.
+   */
+  private async completeIdle(signal: AbortSignal): Promise<void> {
+    const idleBefore = new Date(
+      this.clock().getTime() - this.config.completeAfterIdleMinutes * 60_000,
+    ).toISOString();
+    for (const s of this.tracker.idleCompleted(idleBefore)) {
+      if (signal.aborted || this.pausedReason()) return;
+      const wireId = wireSessionId(s.sessionId);
+      const end = sessionEndEvent(s.lastEmittedAt, this.now(), wireId);
+      const [sequence] = this.tracker.assignSequences(
+        s.sessionId,
+        [{ hash: end.event_hash, type: end.type, messageSeq: s.lastSeq }],
+        this.now(),
+      );
+      this.tracker.count('calls', 1);
+      const outcome = await this.deps.client.sendEvents(
+        { session_id: wireId, events: [{ ...end, sequence }] },
+        signal,
+      );
+      if (outcome.kind === 'accepted') this.tracker.markCompleted(s.sessionId, this.now());
+      else if (outcome.kind === 'paused' || outcome.kind === 'redirect')
+        this.pause(
+          outcome.kind === 'redirect' ? 'redirect' : outcome.reason,
+          this.detailOf(outcome),
+          outcome,
+        );
+    }
   }
 
   private mem(sessionId: string): SessionMemory {
@@ -213,10 +260,11 @@ export class Publisher {
     return m;
   }
 
+  /** History ingested before the collector was enabled is backfilled: it never gets a `session_end`. */
   private backfilled(sessionId: string): boolean {
     const enabledAt = this.tracker.global().enabledAt;
-    const last = this.tracker.session(sessionId)?.startedAt ?? null;
-    return enabledAt !== null && last !== null && last < enabledAt;
+    const createdAt = this.tracker.sessionCreatedAt(sessionId);
+    return enabledAt !== null && createdAt !== null && createdAt < enabledAt;
   }
 
   /** Sends the session's batches in order until it is caught up, not yet due, or a round fails. */

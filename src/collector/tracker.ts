@@ -198,6 +198,14 @@ export class SessionTracker {
     };
   }
 
+  /** When the session was first stored locally (local clock). */
+  sessionCreatedAt(sessionId: string): string | null {
+    return (
+      (this.db.prepare('SELECT created_at FROM sessions WHERE id = ?').pluck().get(sessionId) as string) ??
+      null
+    );
+  }
+
   /** The session's publish state, created on first use (`backfilled` when it predates the collector). */
   state(sessionId: string, serverUrl: string, backfilled: boolean): PublishState {
     this.st.ensure.run(sessionId, serverUrl, backfilled ? 1 : 0);
@@ -326,6 +334,32 @@ export class SessionTracker {
         new Date().toISOString(),
         sessionId,
       );
+  }
+
+  /**
+   * Sessions eligible for an opt-in `session_end` (DESIGN.md §3.6): fully published, started after the
+   * collector was enabled (not backfilled history), not completed, with their last message observed before
+   * `idleBefore`.
+   */
+  idleCompleted(idleBefore: string): { sessionId: string; lastSeq: number; lastEmittedAt: string }[] {
+    return this.db
+      .prepare(
+        `SELECT p.session_id AS sessionId, p.last_published_seq AS lastSeq, m.emitted_at AS lastEmittedAt
+         FROM collector_publish_state p JOIN sessions s ON s.id = p.session_id
+         JOIN messages m ON m.session_id = p.session_id AND m.seq = p.last_published_seq
+         WHERE p.status = 'active' AND p.backfilled = 0 AND p.session_start_acked = 1
+           AND p.last_published_seq = s.next_seq - 1
+           AND (SELECT max(observed_at) FROM messages x WHERE x.session_id = p.session_id) < ?`,
+      )
+      .all(idleBefore) as { sessionId: string; lastSeq: number; lastEmittedAt: string }[];
+  }
+
+  markCompleted(sessionId: string, now: string): void {
+    this.db
+      .prepare(
+        `UPDATE collector_publish_state SET status = 'completed', completed_at = ?, updated_at = ? WHERE session_id = ?`,
+      )
+      .run(now, now, sessionId);
   }
 
   /** Forgets every cursor (after the user confirmed a new server): server dedup makes the resend safe. */
