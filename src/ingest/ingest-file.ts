@@ -157,77 +157,81 @@ async function readNewLines(
     generation: row.generation,
     dedupeBelow: row.dedupe_below,
   };
-  let chunk: ChunkLine[] = [];
-  let chunkBytes = 0;
   let position = { offset: row.checkpoint_offset, lineNo: row.checkpoint_line + 1 };
+  const lines = readLines(src, position);
 
-  const commit = () => {
-    const cp = {
-      offset: position.offset,
-      lineNo: position.lineNo - 1,
-      parserState: JSON.stringify(state),
-      lastTimestamp,
+  /** The next complete line, or an idle file's complete unterminated tail (`final`), or null. */
+  const nextLine = (): { line: RawLine; final: boolean } | null => {
+    const next = lines.next();
+    if (!next.done) return { line: next.value, final: false };
+    outcome.heldBackBytes = next.value.heldBackBytes;
+    const tail = idle ? completeTail(src, next.value) : null;
+    if (!tail) return null;
+    outcome.heldBackBytes = 0;
+    return { line: tail, final: true };
+  };
+
+  /** Decodes and parses one line into what the writer stores. */
+  const toChunkLine = (line: RawLine): ChunkLine => {
+    const decoded = decodeLine(line.text);
+    const warnings = decoded.warning ? [decoded.warning] : [];
+    const outputs = decoded.values.map((json) =>
+      parser.parse({ lineNo: line.lineNo, offset: line.offset, json }, state, ctx),
+    );
+    for (const out of outputs) if (out.warning) warnings.push(out.warning);
+    // A record without a timestamp gets the previous one in this file, else the file's first-seen mtime,
+    // both stored, so re-reading never changes it.
+    const fallback = lastTimestamp ?? row.first_seen_mtime;
+    for (const out of outputs) for (const m of out.messages) m.emittedAt ??= fallback;
+    lastTimestamp = recordTimestamp(outputs) ?? lastTimestamp;
+    return {
+      lineNo: line.lineNo,
+      offset: line.offset,
+      raw: line.bytes,
+      rawIsUtf8: !line.text.includes('\uFFFD') || Buffer.from(line.text, 'utf8').equals(line.bytes),
+      outputs,
+      warnings,
     };
-    const totals = deps.writer.apply(fileRef, chunk, cp, deps.clock().toISOString(), {
-      beforeCommit: deps.beforeCommit,
-    });
+  };
+
+  let pending = nextLine();
+  while (pending) {
+    let chunkBytes = 0;
+    // Lines are parsed and written inside the chunk's transaction, one at a time: nothing but the current
+    // line is held in memory, and the checkpoint commits with the rows it covers.
+    const totals = deps.writer.apply(
+      fileRef,
+      deps.clock().toISOString(),
+      (write) => {
+        for (let n = 0; pending && n < CHUNK_LINES && chunkBytes < CHUNK_BYTES; n++) {
+          const { line, final } = pending;
+          outcome.lines++;
+          // After an unterminated tail the next read starts with the rest of that same line (its `\n`), so
+          // the line number is not advanced: a later full re-read numbers every line the same way.
+          position = { offset: line.nextOffset, lineNo: final ? line.lineNo : line.lineNo + 1 };
+          chunkBytes += line.nextOffset - line.offset;
+          if (!line.blank) write(toChunkLine(line));
+          pending = final ? null : nextLine();
+        }
+        return {
+          offset: position.offset,
+          lineNo: position.lineNo - 1,
+          parserState: JSON.stringify(state),
+          lastTimestamp,
+        };
+      },
+      { beforeCommit: deps.beforeCommit },
+    );
     outcome.records += totals.records;
     outcome.messages += totals.messages;
     outcome.duplicates += totals.duplicates;
     outcome.warnings += totals.warnings;
     deps.onChunk?.(chunkBytes);
-    chunk = [];
-    chunkBytes = 0;
-  };
-
-  const lines = readLines(src, position);
-  for (;;) {
-    const next = lines.next();
-    let line: RawLine;
-    if (next.done) {
-      outcome.heldBackBytes = next.value.heldBackBytes;
-      const tail = idle ? completeTail(src, next.value) : null;
-      if (!tail) break;
-      line = tail;
-      outcome.heldBackBytes = 0;
-    } else {
-      line = next.value;
-    }
-    outcome.lines++;
-    // After an unterminated tail the next read starts with the rest of that same line (its `\n`), so the
-    // line number is not advanced: a later full re-read numbers every line the same way.
-    position = { offset: line.nextOffset, lineNo: next.done ? line.lineNo : line.lineNo + 1 };
-    chunkBytes += line.nextOffset - line.offset;
-    if (!line.blank) {
-      const decoded = decodeLine(line.text);
-      const warnings = decoded.warning ? [decoded.warning] : [];
-      const outputs = decoded.values.map((json) =>
-        parser.parse({ lineNo: line.lineNo, offset: line.offset, json }, state, ctx),
-      );
-      for (const out of outputs) if (out.warning) warnings.push(out.warning);
-      // A record without a timestamp gets the previous one in this file, else the file's first-seen mtime,
-      // both stored, so re-reading never changes it.
-      const fallback = lastTimestamp ?? row.first_seen_mtime;
-      for (const out of outputs) for (const m of out.messages) m.emittedAt ??= fallback;
-      lastTimestamp = recordTimestamp(outputs) ?? lastTimestamp;
-      chunk.push({
-        lineNo: line.lineNo,
-        offset: line.offset,
-        raw: line.bytes,
-        rawIsUtf8: !line.text.includes('\uFFFD') || Buffer.from(line.text, 'utf8').equals(line.bytes),
-        outputs,
-        warnings,
-      });
-    }
-    if (next.done) break;
-    if (chunk.length >= CHUNK_LINES || chunkBytes >= CHUNK_BYTES) {
-      commit();
-      // Let signal handlers and timers run between transactions: SIGINT stops after a whole chunk.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (deps.shouldStop()) return;
-    }
+    if (!pending) break;
+    // Let signal handlers and timers run between transactions: SIGINT stops after a whole chunk.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (deps.shouldStop()) return;
   }
-  if (chunk.length > 0 || position.offset !== row.checkpoint_offset) commit();
 }
 
 /**

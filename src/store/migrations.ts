@@ -75,7 +75,6 @@ CREATE TABLE records (
   session_id     TEXT,
   raw            BLOB NOT NULL,
   raw_is_utf8    INTEGER NOT NULL,
-  line_hash      BLOB NOT NULL,
   message_count  INTEGER NOT NULL,
   note           TEXT,
   observed_at    TEXT NOT NULL
@@ -126,6 +125,7 @@ CREATE TABLE responses (
   emitted_at        TEXT
 );
 CREATE INDEX responses_session ON responses(session_id);
+CREATE INDEX responses_anchor ON responses(anchor_message_id) WHERE anchor_message_id IS NOT NULL;
 
 CREATE TABLE ingest_warnings (
   id             INTEGER PRIMARY KEY,

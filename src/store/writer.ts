@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { AgentLink, ParsedMessage, RecordOutput, SessionInfo, UsageReport } from '../parsers/types.js';
 import type { Db } from './db.js';
@@ -46,8 +45,8 @@ export class ChunkWriter {
   /** Messages inserted by the current chunk: usage anchors are nearly always among them (no query needed). */
   private readonly fresh = new Map<string, { id: number; sessionId: string }>();
   private readonly freshTypes = new Map<number, string>();
-  /** Hash of the last line stored per file, to recognise a line written twice in a row. */
-  private readonly lastLineHash = new Map<number, Buffer | undefined>();
+  /** The last line stored per file, to recognise a line written twice in a row. */
+  private readonly lastRaw = new Map<number, Buffer | undefined>();
   private nextRecordId = 0;
   /** Assistant of the file being written: the default for sessions first seen through a message. */
   private assistant = 'unknown';
@@ -60,19 +59,20 @@ export class ChunkWriter {
     this.st = {
       record: db.prepare(
         `INSERT INTO records (id, source_file_id, generation, offset, line_no, kind, session_id, raw, raw_is_utf8,
-           line_hash, message_count, note, observed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           message_count, note, observed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      seenLine: db
-        .prepare('SELECT 1 FROM records WHERE source_file_id = ? AND line_hash = ? LIMIT 1')
+      maxRecordId: db.prepare('SELECT coalesce(max(id), 0) FROM records').pluck(),
+      // Only used while re-reading a truncated or rewritten file: a scan of that file's records is fine.
+      seenLine: db.prepare('SELECT 1 FROM records WHERE source_file_id = ? AND raw = ? LIMIT 1').pluck(),
+      lastRaw: db
+        .prepare('SELECT raw FROM records WHERE source_file_id = ? ORDER BY id DESC LIMIT 1')
         .pluck(),
       message: db.prepare(
         `INSERT OR IGNORE INTO messages (session_id, thread_id, seq, identity, record_id, emitted_at, observed_at,
            message_type, author_role, content, tool_name, tool_use_id, tool_input, tool_result, is_error, model,
            stop_reason, group_key, content_key, publishable)
-         VALUES (@sessionId, @threadId, @seq, @identity, @recordId, @emittedAt, @observedAt, @messageType,
-           @authorRole, @content, @toolName, @toolUseId, @toolInput, @toolResult, @isError, @model, @stopReason,
-           @groupKey, @contentKey, @publishable)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       messageId: db.prepare('SELECT id FROM messages WHERE identity = ?').pluck(),
       anchorCandidate: db.prepare('SELECT id, session_id FROM messages WHERE identity = ?'),
@@ -130,12 +130,14 @@ export class ChunkWriter {
     };
   }
 
-  /** Writes one chunk and its checkpoint atomically. */
+  /**
+   * Writes one chunk and its checkpoint atomically: `produce` calls `write` for each line of the chunk and
+   * returns the checkpoint after its last line.
+   */
   apply(
     file: { id: number; path: string; assistant: string; generation: number; dedupeBelow: number },
-    lines: ChunkLine[],
-    checkpoint: Checkpoint,
     now: string,
+    produce: (write: (line: ChunkLine) => void) => Checkpoint,
     hooks?: { beforeCommit?: (() => void) | undefined },
   ): ChunkTotals {
     const totals: ChunkTotals = { records: 0, messages: 0, duplicates: 0, warnings: 0 };
@@ -144,9 +146,8 @@ export class ChunkWriter {
     this.freshTypes.clear();
     this.db
       .transaction(() => {
-        this.nextRecordId =
-          (this.db.prepare('SELECT coalesce(max(id), 0) FROM records').pluck().get() as number) + 1;
-        for (const line of lines) this.writeLine(file, line, now, totals);
+        this.nextRecordId = (this.st.maxRecordId.get() as number) + 1;
+        const checkpoint = produce((line) => this.writeLine(file, line, now, totals));
         this.flushSessions();
         this.files.setCheckpoint(file.id, checkpoint, now);
         hooks?.beforeCommit?.();
@@ -166,10 +167,9 @@ export class ChunkWriter {
       totals.warnings++;
     }
     if (line.outputs.length === 0) return;
-    const lineHash = createHash('sha1').update(line.raw).digest();
     // After a truncation or rewrite the file is read again from the start: lines already stored from an
     // earlier generation of this file are recognised by their bytes and not stored a second time.
-    if (line.offset < file.dedupeBelow && this.st.seenLine.get(file.id, lineHash)) {
+    if (line.offset < file.dedupeBelow && this.st.seenLine.get(file.id, line.raw)) {
       totals.duplicates++;
       return;
     }
@@ -178,7 +178,7 @@ export class ChunkWriter {
     const notes: string[] = [];
     // Concurrent writers have been seen to write one record several times in a row (log-formats.md E22):
     // the repeat is kept as a record row but means nothing new.
-    if (this.previousHash(file.id)?.equals(lineHash)) {
+    if (this.previousRaw(file.id)?.equals(line.raw)) {
       notes.push('repeated line');
       totals.duplicates++;
     } else {
@@ -187,7 +187,7 @@ export class ChunkWriter {
         if (out.note) notes.push(out.note);
       }
     }
-    this.lastLineHash.set(file.id, lineHash);
+    this.lastRaw.set(file.id, line.raw);
     const first = line.outputs[0]!;
     const kind = line.outputs.map((o) => o.kind).join('+');
     const note =
@@ -202,7 +202,6 @@ export class ChunkWriter {
       first.sessionKey,
       line.raw,
       line.rawIsUtf8 ? 1 : 0,
-      lineHash,
       stored,
       note || null,
       now,
@@ -210,15 +209,10 @@ export class ChunkWriter {
     totals.records++;
   }
 
-  private previousHash(fileId: number): Buffer | undefined {
-    if (!this.lastLineHash.has(fileId)) {
-      const last = this.db
-        .prepare('SELECT line_hash FROM records WHERE source_file_id = ? ORDER BY id DESC LIMIT 1')
-        .pluck()
-        .get(fileId) as Buffer | undefined;
-      this.lastLineHash.set(fileId, last);
-    }
-    return this.lastLineHash.get(fileId);
+  private previousRaw(fileId: number): Buffer | undefined {
+    if (!this.lastRaw.has(fileId))
+      this.lastRaw.set(fileId, this.st.lastRaw.get(fileId) as Buffer | undefined);
+    return this.lastRaw.get(fileId);
   }
 
   private writeOutput(out: RecordOutput, recordId: number, now: string, totals: ChunkTotals): number {
@@ -244,28 +238,28 @@ export class ChunkWriter {
     // output, prompts) close nothing by themselves: the parser says so explicitly with `closesGroups`.
     if (group !== null && session.openGroup !== null && session.openGroup !== group)
       this.closeGroups(msg.sessionKey);
-    const info = this.st.message.run({
-      sessionId: msg.sessionKey,
-      threadId: this.thread(msg.sessionKey, msg.threadKey),
-      seq: session.nextSeq,
-      identity: msg.identity,
+    const info = this.st.message.run(
+      msg.sessionKey,
+      this.thread(msg.sessionKey, msg.threadKey),
+      session.nextSeq,
+      msg.identity,
       recordId,
-      emittedAt: msg.emittedAt ?? now,
-      observedAt: now,
-      messageType: msg.messageType,
-      authorRole: msg.authorRole,
-      content: msg.content,
-      toolName: msg.toolName ?? null,
-      toolUseId: msg.toolUseId ?? null,
-      toolInput: msg.toolInput ?? null,
-      toolResult: msg.toolResult ?? null,
-      isError: msg.isError ? 1 : 0,
-      model: msg.model ?? null,
-      stopReason: msg.stopReason ?? null,
-      groupKey: group,
-      contentKey: msg.contentKey ?? null,
-      publishable: group === null ? 1 : 0,
-    });
+      msg.emittedAt ?? now,
+      now,
+      msg.messageType,
+      msg.authorRole,
+      msg.content,
+      msg.toolName ?? null,
+      msg.toolUseId ?? null,
+      msg.toolInput ?? null,
+      msg.toolResult ?? null,
+      msg.isError ? 1 : 0,
+      msg.model ?? null,
+      msg.stopReason ?? null,
+      group,
+      msg.contentKey ?? null,
+      group === null ? 1 : 0,
+    );
     if (info.changes === 0) return false;
     const id = Number(info.lastInsertRowid);
     this.fresh.set(msg.identity, { id, sessionId: msg.sessionKey });
@@ -490,6 +484,6 @@ export class ChunkWriter {
   reset(): void {
     this.sessions.clear();
     this.threads.clear();
-    this.lastLineHash.clear();
+    this.lastRaw.clear();
   }
 }
