@@ -45,6 +45,8 @@ interface Candidate {
 export class SyncPass {
   private readonly files: SourceFiles;
   private readonly writer: ChunkWriter;
+  /** The files of the last full discovery, so a pass for a few changed paths need not walk the tree. */
+  private discovered = new Map<string, DiscoveredFile>();
 
   constructor(
     private readonly db: Db,
@@ -55,15 +57,31 @@ export class SyncPass {
     this.writer = new ChunkWriter(db, this.files);
   }
 
-  async run(shouldStop: () => boolean, events: PassEvents = {}): Promise<PassSummary> {
+  /**
+   * `changed` (from file-system events) limits the pass to those paths when all of them are known files;
+   * anything else (a new file, a removal, no hint at all) walks the whole tree.
+   */
+  async run(
+    shouldStop: () => boolean,
+    events: PassEvents = {},
+    changed?: ReadonlySet<string>,
+  ): Promise<PassSummary> {
     const started = Date.now();
     const summary = emptySummary();
     const sessionsBefore = this.countSessions();
-    const discovery = discoverAll(this.config);
-    for (const p of discovery.problems) summary.skipped.push(p);
     const known = this.files.identities();
-    const candidates = this.statAll(discovery.files, known, summary);
-    this.markVanished(known, discovery.files);
+    const targeted = changed && changed.size > 0 && [...changed].every((p) => this.discovered.has(p));
+    let files: DiscoveredFile[];
+    if (targeted) {
+      files = [...changed].map((p) => this.discovered.get(p)!);
+    } else {
+      const discovery = discoverAll(this.config);
+      for (const p of discovery.problems) summary.skipped.push(p);
+      files = discovery.files;
+      this.discovered = new Map(files.map((f) => [f.path, f]));
+      this.markVanished(known, files);
+    }
+    const candidates = this.statAll(files, known, summary);
 
     const total = candidates.reduce(
       (n, c) => n + Math.max(0, c.st.size - (known.get(c.file.path)?.checkpoint_offset ?? 0)),

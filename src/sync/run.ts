@@ -57,8 +57,10 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
   const db = openDatabase(config.databasePath);
   let stopRequested = false;
   let wake: (() => void) | null = null;
-  // Set by a file-system event that arrives while a pass is running, so the next pass starts at once.
+  // Paths named by file-system events since the last pass (an event during a pass starts the next at once).
+  const changed = new Set<string>();
   let pending = false;
+  let fullRescanDue = false;
   let publisher: Publishing | null = null;
   const stop = () => {
     stopRequested = true;
@@ -76,7 +78,9 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
   }
   opts.signal?.addEventListener('abort', stop);
   const watcher = opts.watch
-    ? watchRoots(config, () => {
+    ? watchRoots(config, (file) => {
+        if (file === null) fullRescanDue = true;
+        else changed.add(file);
         pending = true;
         wake?.();
       })
@@ -96,6 +100,7 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
       },
     };
     let summary = await pass.run(shouldStop, events);
+    let lastFullPass = Date.now();
     publisher?.notify();
     opts.onPass?.(summary);
     while (opts.watch && !stopRequested) {
@@ -103,7 +108,10 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
       // (events are lost on overflow, network file systems and some editors' save patterns).
       await new Promise<void>((resolve) => {
         if (pending) return resolve();
-        const timer = setTimeout(resolve, config.pollMs);
+        const timer = setTimeout(() => {
+          fullRescanDue = true;
+          resolve();
+        }, config.pollMs);
         wake = () => {
           clearTimeout(timer);
           // A short settle delay batches the burst of events one append produces.
@@ -113,7 +121,14 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
       wake = null;
       pending = false;
       if (stopRequested) break;
-      summary = await pass.run(shouldStop, events);
+      // Events name the files to look at; the periodic rescan (also under a steady stream of events) walks
+      // the whole tree.
+      const full = fullRescanDue || Date.now() - lastFullPass >= config.pollMs;
+      const hint = full ? undefined : new Set(changed);
+      changed.clear();
+      fullRescanDue = false;
+      if (full) lastFullPass = Date.now();
+      summary = await pass.run(shouldStop, events, hint);
       publisher?.notify();
       opts.onPass?.(summary);
     }
@@ -136,14 +151,18 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
   }
 }
 
-function watchRoots(config: ResolvedConfig, onChange: () => void) {
+/** `onChange(null)` asks for a full rescan (a file disappeared: it may have moved). */
+function watchRoots(config: ResolvedConfig, onChange: (file: string | null) => void) {
   const watcher = chokidar.watch([config.claudeDir, config.codexDir], {
     ignoreInitial: true,
     persistent: true,
     depth: 8,
     ignored: (p, stats) => stats?.isFile() === true && !/\.jsonl(\.zst)?$/.test(p),
   });
-  watcher.on('add', onChange).on('change', onChange).on('unlink', onChange);
+  watcher
+    .on('add', (file) => onChange(file))
+    .on('change', (file) => onChange(file))
+    .on('unlink', () => onChange(null));
   // A missing root or an unwatchable directory must not stop sync: the rescan still covers it.
   watcher.on('error', () => undefined);
   return watcher;
