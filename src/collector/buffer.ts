@@ -6,7 +6,7 @@
  * is the seq of its last message. Events the server refused for good are replaced by a `metadata` filler
  * with the same ordinal, so a legacy server's gap check never loops (§3.3).
  */
-import { messageEvents, sessionStartEvent, wireSessionId } from './mapping.js';
+import { messageEvents, sessionStartEvent, validateEvent, wireSessionId } from './mapping.js';
 import type { SessionTracker } from './tracker.js';
 import type { CollectorEvent, MappingOptions } from './types.js';
 
@@ -93,7 +93,26 @@ export function nextBatch(
       batch.full = true;
       break;
     }
-    for (const e of events) push(e, msg.seq);
+    for (const e of events) {
+      // The pre-send validator (DESIGN.md §3.2): an event the server would refuse or fail on is recorded as
+      // refused here, with the reasons, and its ordinal is kept by a filler like any refused event.
+      const problems = rejected.has(e.event_hash) ? [] : validateEvent(e);
+      if (problems.length > 0) {
+        tracker.reject(
+          {
+            sessionId,
+            seq: msg.seq,
+            type: e.type,
+            hash: e.event_hash,
+            status: null,
+            detail: `invalid: ${problems.join('; ')}`,
+          },
+          now,
+        );
+        rejected.add(e.event_hash);
+      }
+      push(e, msg.seq);
+    }
     batch.cursorAfter = msg.seq;
   }
   if (!batch.full && messages.length === limits.batchSize) batch.full = true;
