@@ -87,7 +87,8 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
     : null;
   try {
     publisher = await loadPublisher(db, config, opts.log);
-    if (opts.watch) publisher?.start();
+    // Publishing runs beside ingest (after each committed chunk), in one-shot sync as in watch mode.
+    publisher?.start();
     // Changes made while the watcher is still setting up would be seen only by the next rescan.
     if (watcher) await watcherReady(watcher, 5_000);
     const pass = new SyncPass(db, config);
