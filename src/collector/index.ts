@@ -18,15 +18,20 @@ export interface PublisherOptions {
 
 export const COLLECTOR_VERSION = '0.1.0';
 
-export function createPublisher(db: Db, config: CollectorConfig, opts: PublisherOptions = {}): Publisher {
-  const serverUrl = normalizeServerUrl(config.serverUrl ?? '', config.allowInsecureHttp);
-  const client = createClient({
-    serverUrl,
+/** The one-attempt HTTP client for the configured server and credentials. */
+export function clientFor(config: CollectorConfig) {
+  return createClient({
+    serverUrl: normalizeServerUrl(config.serverUrl ?? '', config.allowInsecureHttp),
     collectorId: config.collectorId ?? '',
     apiKey: config.apiKey ?? '',
     timeoutMs: config.timeoutSecs * 1000,
     userAgent: `aiobscura/${COLLECTOR_VERSION}`,
   });
+}
+
+export function createPublisher(db: Db, config: CollectorConfig, opts: PublisherOptions = {}): Publisher {
+  const serverUrl = normalizeServerUrl(config.serverUrl ?? '', config.allowInsecureHttp);
+  const client = clientFor(config);
   return new Publisher(
     db,
     { ...config, serverUrl },

@@ -178,13 +178,7 @@ export class Publisher {
     const since = g.pausedAt ? Date.parse(g.pausedAt) : 0;
     // A pause lifts by itself after 15 minutes, or at once when the collector config changed.
     if (this.clock().getTime() - since >= PAUSED_RETRY_MS || g.pausedConfig !== this.configFingerprint()) {
-      this.tracker.setGlobal({
-        pausedReason: null,
-        pausedDetail: null,
-        pausedAt: null,
-        pausedConfig: null,
-        location: null,
-      });
+      this.tracker.clearPause();
       return null;
     }
     return g.pausedReason;

@@ -362,11 +362,22 @@ export class SessionTracker {
       .run(now, now, sessionId);
   }
 
+  clearPause(): void {
+    this.setGlobal({
+      pausedReason: null,
+      pausedDetail: null,
+      pausedAt: null,
+      pausedConfig: null,
+      location: null,
+    });
+  }
+
   /** Forgets every cursor (after the user confirmed a new server): server dedup makes the resend safe. */
   resetCursors(serverUrl: string): void {
     this.db.transaction(() => {
       this.db.exec('DELETE FROM collector_publish_state; DELETE FROM collector_sent;');
       this.setGlobal({ serverUrl });
+      this.clearPause();
     })();
   }
 }

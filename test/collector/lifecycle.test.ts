@@ -92,13 +92,7 @@ describe('a changed server_url', () => {
     const { SessionTracker } = await import('../../src/collector/tracker.js');
     const tracker = new SessionTracker(db);
     tracker.resetCursors(other);
-    tracker.setGlobal({
-      pausedReason: null,
-      pausedDetail: null,
-      pausedAt: null,
-      pausedConfig: null,
-      location: null,
-    });
+    tracker.clearPause();
     db.close();
     const again = await env.sync({ server_url: other });
     expect(again.publish).toEqual({ remainingSessions: 0, reason: null });

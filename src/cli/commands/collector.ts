@@ -101,13 +101,7 @@ export async function registerCommand(
   withDb(config, (db) => {
     const tracker = new c.SessionTracker(db);
     if (tracker.global().serverUrl !== serverUrl) tracker.resetCursors(serverUrl);
-    tracker.setGlobal({
-      pausedReason: null,
-      pausedDetail: null,
-      pausedAt: null,
-      pausedConfig: null,
-      location: null,
-    });
+    tracker.clearPause();
   });
   const result = {
     collector_id: reg.collector_id,
@@ -157,12 +151,7 @@ export async function statusCommand(
   let session: unknown = null;
   if (opts.session && cc.enabled) {
     const id = withDb(config, (db) => resolveSessionId(db, opts.session!));
-    const client = c.createClient({
-      serverUrl: c.normalizeServerUrl(cc.serverUrl ?? '', cc.allowInsecureHttp),
-      collectorId: cc.collectorId ?? '',
-      apiKey: cc.apiKey ?? '',
-      timeoutMs: cc.timeoutSecs * 1000,
-    });
+    const client = c.clientFor(cc);
     session = {
       id,
       wire_session_id: c.wireSessionId(id),
@@ -335,13 +324,7 @@ export async function resumeCommand(
   const done = withDb(config, (db) => {
     const tracker = new c.SessionTracker(db);
     if (opts.resetCursors) tracker.resetCursors(config.collector.serverUrl ?? '');
-    tracker.setGlobal({
-      pausedReason: null,
-      pausedDetail: null,
-      pausedAt: null,
-      pausedConfig: null,
-      location: null,
-    });
+    tracker.clearPause();
     if (!opts.session) return { resumed: 'all', resetCursors: Boolean(opts.resetCursors) };
     const id = resolveSessionId(db, opts.session);
     db.prepare(
@@ -416,12 +399,7 @@ export async function completeCommand(
   if (!cc.enabled) throw new CommandError('the collector is disabled (collector.enabled = false)');
   const c = await collector();
   const id = withDb(config, (db) => resolveSessionId(db, opts.session));
-  const client = c.createClient({
-    serverUrl: c.normalizeServerUrl(cc.serverUrl ?? '', cc.allowInsecureHttp),
-    collectorId: cc.collectorId ?? '',
-    apiKey: cc.apiKey ?? '',
-    timeoutMs: cc.timeoutSecs * 1000,
-  });
+  const client = c.clientFor(cc);
   const result = await client.completeSession(c.wireSessionId(id), {
     outcome: opts.outcome,
     ...(opts.summary ? { summary: opts.summary } : {}),
