@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import {
@@ -103,8 +104,9 @@ export function resolveConfig(
       `invalid config ${configPath}:\n${collector.problems.map((p) => `  ${p}`).join('\n')}`,
     );
   }
+  // Absolute paths: file rows are keyed by path, so `--claude-dir ./x` and `--claude-dir /abs/x` must agree.
   const pick = (flag: string | undefined, fromFile: string | undefined, fallback: string) =>
-    expandHome(flag ?? fromFile ?? fallback, env);
+    path.resolve(expandHome(flag ?? fromFile ?? fallback, env));
   return Object.freeze({
     configPath,
     databasePath: pick(overrides.databasePath, file.database?.path, defaultDatabasePath(env)),

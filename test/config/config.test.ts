@@ -55,6 +55,13 @@ describe('resolveConfig', () => {
     });
   });
 
+  it('stores directories as absolute paths, so a relative flag names the same files as an absolute one', () => {
+    const h = home();
+    const c = resolveConfig({ claudeDir: 'rel/claude', databasePath: 'x.db' }, { HOME: h });
+    expect(c.claudeDir).toBe(path.resolve('rel/claude'));
+    expect(c.databasePath).toBe(path.resolve('x.db'));
+  });
+
   it('names the file and the key when the config is wrong', () => {
     const h = home();
     const file = path.join(h, 'config.toml');
