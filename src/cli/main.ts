@@ -45,7 +45,11 @@ export function buildProgram(): Command {
     .command('sync')
     .description('ingest new log lines into the database (one pass, or continuously with --watch)')
     .option('-w, --watch', 'keep running: react to file changes and rescan periodically', false)
-    .option('--poll <ms>', 'rescan interval in watch mode, in milliseconds (default 2000)', positiveInt)
+    .option(
+      '--poll <ms>',
+      'rescan interval in watch mode, in milliseconds (default 10000; file-system events trigger passes at once)',
+      positiveInt,
+    )
     .option('--json', 'print the summary as JSON (one JSON line per pass with --watch)', false)
     .option('--no-progress', 'no progress bar')
     .addHelpText(

@@ -26,6 +26,7 @@ const CONCURRENCY = 4;
 const SERVER_CHANGED = 'server-url-changed';
 /** Consecutive 409s without progress after which the gap is treated as a failed round. */
 const MAX_GAP_RECOVERIES = 3;
+const FULL_SCAN_EVERY_MS = 5 * 60_000;
 
 export interface PublisherDeps {
   client: Client;
@@ -73,6 +74,10 @@ export class Publisher {
   private wake: (() => void) | null = null;
   private wanted = false;
   private forceNext = false;
+  /** Sessions ingest touched, or that still had something to send: checked without a full scan. */
+  private readonly backlog = new Set<string>();
+  private fullScanDue = true;
+  private lastFullScan = 0;
   /** Successful requests so far: a batch is suspect only when others succeeded while it failed. */
   private successes = 0;
   private loggedPause: string | null = null;
@@ -113,8 +118,13 @@ export class Publisher {
     this.loopRunning = this.loop();
   }
 
-  /** New rows were committed: publish soon (respecting the flush interval and backoff). */
-  notify(): void {
+  /**
+   * New rows were committed: publish soon (respecting the flush interval and backoff). `touched` names the
+   * sessions that changed; without it (or with `all`) the next round checks every session.
+   */
+  notify(touched?: { sessions: Iterable<string>; all: boolean }): void {
+    if (!touched || touched.all) this.fullScanDue = true;
+    else for (const s of touched.sessions) this.backlog.add(s);
     this.wanted = true;
     this.wake?.();
   }
@@ -197,9 +207,9 @@ export class Publisher {
   async runOnce(force: boolean, signal: AbortSignal): Promise<boolean> {
     if (this.pausedReason()) return false;
     const nowMs = this.clock().getTime();
-    const due = this.tracker
-      .pending()
-      .filter((p) => force || p.nextRetryAt === null || Date.parse(p.nextRetryAt) <= nowMs);
+    const due = this.candidates(force, nowMs).filter(
+      (p) => force || p.nextRetryAt === null || Date.parse(p.nextRetryAt) <= nowMs,
+    );
     let progressed = false;
     let next = 0;
     const worker = async () => {
@@ -209,6 +219,8 @@ export class Publisher {
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));
+    // What is still pending (waiting for its retry time, or stopped by a limit) is looked at again next round.
+    for (const p of this.tracker.pendingAmong(due.map((d) => d.sessionId))) this.backlog.add(p.sessionId);
     if (this.config.completeAfterIdleMinutes > 0 && !signal.aborted) await this.completeIdle(signal);
     return progressed;
   }
@@ -243,6 +255,23 @@ export class Publisher {
           outcome,
         );
     }
+  }
+
+  /**
+   * Sessions to look at: every session on start, on `force`, after groups closed by idle time and every
+   * few minutes; otherwise only those ingest named since the last round (a daemon watching thousands of
+   * files must not scan them all on every append).
+   */
+  private candidates(force: boolean, nowMs: number) {
+    if (force || this.fullScanDue || nowMs - this.lastFullScan >= FULL_SCAN_EVERY_MS) {
+      this.fullScanDue = false;
+      this.lastFullScan = nowMs;
+      this.backlog.clear();
+      return this.tracker.pending();
+    }
+    const ids = [...this.backlog];
+    this.backlog.clear();
+    return this.tracker.pendingAmong(ids);
   }
 
   private mem(sessionId: string): SessionMemory {

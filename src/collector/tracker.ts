@@ -110,20 +110,28 @@ function toLocal(r: MessageRow): LocalMessage {
   };
 }
 
+/** A session's cursor and whether the first message after it may be sent. */
+const PENDING_SELECT = `SELECT s.id AS sessionId, coalesce(p.last_published_seq, 0) AS cursor,
+    p.next_retry_at AS nextRetryAt,
+    (SELECT m.observed_at FROM messages m WHERE m.session_id = s.id AND m.seq > coalesce(p.last_published_seq, 0)
+       ORDER BY m.seq LIMIT 1) AS oldestObservedAt,
+    (SELECT m.publishable FROM messages m WHERE m.session_id = s.id AND m.seq > coalesce(p.last_published_seq, 0)
+       ORDER BY m.seq LIMIT 1) AS firstPublishable
+  FROM sessions s LEFT JOIN collector_publish_state p ON p.session_id = s.id`;
+
+type PendingRow = PendingSession & { firstPublishable: number | null };
+
+function publishable(rows: PendingRow[]): PendingSession[] {
+  return rows.filter((r) => r.firstPublishable === 1).map(({ firstPublishable: _f, ...r }) => r);
+}
+
 export class SessionTracker {
   private readonly st;
 
   constructor(private readonly db: Db) {
     this.st = {
-      pending: db.prepare(
-        `SELECT s.id AS sessionId, coalesce(p.last_published_seq, 0) AS cursor, p.next_retry_at AS nextRetryAt,
-           (SELECT m.observed_at FROM messages m WHERE m.session_id = s.id AND m.seq > coalesce(p.last_published_seq, 0)
-              ORDER BY m.seq LIMIT 1) AS oldestObservedAt,
-           (SELECT m.publishable FROM messages m WHERE m.session_id = s.id AND m.seq > coalesce(p.last_published_seq, 0)
-              ORDER BY m.seq LIMIT 1) AS firstPublishable
-         FROM sessions s LEFT JOIN collector_publish_state p ON p.session_id = s.id
-         WHERE coalesce(p.status, 'active') != 'failed'`,
-      ),
+      pending: db.prepare(`${PENDING_SELECT} WHERE coalesce(p.status, 'active') != 'failed'`),
+      pendingOne: db.prepare(`${PENDING_SELECT} WHERE s.id = ? AND coalesce(p.status, 'active') != 'failed'`),
       messages: db.prepare(
         `SELECT m.*, t.thread_key, r.raw, r.raw_is_utf8 FROM messages m
            JOIN threads t ON t.id = m.thread_id LEFT JOIN records r ON r.id = m.record_id
@@ -168,8 +176,17 @@ export class SessionTracker {
 
   /** Sessions with something to send: the first message after the cursor exists and is publishable. */
   pending(): PendingSession[] {
-    const rows = this.st.pending.all() as (PendingSession & { firstPublishable: number | null })[];
-    return rows.filter((r) => r.firstPublishable === 1).map(({ firstPublishable: _f, ...r }) => r);
+    return publishable(this.st.pending.all() as PendingRow[]);
+  }
+
+  /** The same check for a few sessions named by ingest, without scanning every session. */
+  pendingAmong(sessionIds: Iterable<string>): PendingSession[] {
+    const rows: PendingRow[] = [];
+    for (const id of sessionIds) {
+      const r = this.st.pendingOne.get(id) as PendingRow | undefined;
+      if (r) rows.push(r);
+    }
+    return publishable(rows);
   }
 
   /** Up to `limit` messages after the cursor, stopping before the first one that may still change. */

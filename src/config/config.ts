@@ -112,7 +112,8 @@ export function resolveConfig(
     databasePath: pick(overrides.databasePath, file.database?.path, defaultDatabasePath(env)),
     claudeDir: pick(overrides.claudeDir, file.sources?.claude_dir, defaultClaudeDir(env)),
     codexDir: pick(overrides.codexDir, file.sources?.codex_dir, defaultCodexDir(env)),
-    pollMs: overrides.pollMs ?? file.sync?.poll_ms ?? 2_000,
+    // File-system events trigger passes at once; the rescan is only the safety net, so it can be rare.
+    pollMs: overrides.pollMs ?? file.sync?.poll_ms ?? 10_000,
     idleCloseSecs: file.sync?.idle_close_secs ?? 30,
     collector: collector.config,
     crashAt: (env as { AIOBSCURA_CRASH_AT?: string }).AIOBSCURA_CRASH_AT || null,

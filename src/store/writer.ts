@@ -42,6 +42,8 @@ interface SessionState {
 export class ChunkWriter {
   private readonly sessions = new Map<string, SessionState>();
   private readonly threads = new Map<string, number>();
+  /** Sessions whose messages changed (new rows, closed groups) since `takeTouched`; `all` after idle closes. */
+  private touched = { sessions: new Set<string>(), all: false };
   /** Messages inserted by the current chunk: usage anchors are nearly always among them (no query needed). */
   private readonly fresh = new Map<string, { id: number; sessionId: string }>();
   private readonly freshTypes = new Map<number, string>();
@@ -261,6 +263,7 @@ export class ChunkWriter {
       group === null ? 1 : 0,
     );
     if (info.changes === 0) return false;
+    this.touched.sessions.add(msg.sessionKey);
     const id = Number(info.lastInsertRowid);
     this.fresh.set(msg.identity, { id, sessionId: msg.sessionKey });
     this.freshTypes.set(id, msg.messageType);
@@ -276,6 +279,7 @@ export class ChunkWriter {
     if (session.openGroup === null) return;
     this.st.closeGroups.run(sessionKey);
     session.openGroup = null;
+    this.touched.sessions.add(sessionKey);
   }
 
   private writeUsage(u: UsageReport, recordId: number, now: string): void {
@@ -471,6 +475,7 @@ export class ChunkWriter {
       )
       .run(idleBeforeMs);
     if (info.changes > 0) {
+      this.touched.all = true;
       for (const [key, s] of this.sessions) {
         if (s.openGroup === null) continue;
         const open = this.st.openGroup.get(key) as { group_key: string | null } | undefined;
@@ -480,10 +485,10 @@ export class ChunkWriter {
     return info.changes;
   }
 
-  /** Forgets cached session state; used after another writer (a test, a migration) touched the tables. */
-  reset(): void {
-    this.sessions.clear();
-    this.threads.clear();
-    this.lastRaw.clear();
+  /** The sessions changed since the last call, for the publisher (which then checks only those). */
+  takeTouched(): { sessions: Set<string>; all: boolean } {
+    const t = this.touched;
+    this.touched = { sessions: new Set(), all: false };
+    return t;
   }
 }

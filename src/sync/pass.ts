@@ -189,6 +189,11 @@ export class SyncPass {
     }
   }
 
+  /** Sessions whose messages changed since the last call (see `ChunkWriter.takeTouched`). */
+  takeTouched(): { sessions: Set<string>; all: boolean } {
+    return this.writer.takeTouched();
+  }
+
   private idleBefore(): number {
     return this.clock().getTime() - this.config.idleCloseSecs * 1000;
   }

@@ -28,7 +28,7 @@ export interface SyncResult extends PassSummary {
 /** The slice of the publisher sync needs; the collector module is loaded only when enabled. */
 interface Publishing {
   start(): void;
-  notify(): void;
+  notify(touched?: { sessions: Iterable<string>; all: boolean }): void;
   flushNow(): void;
   drain(timeoutMs: number): Promise<PublishReport>;
   stop(): Promise<void>;
@@ -97,12 +97,12 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
       ...opts.events,
       onProgress: (bytes, file) => {
         opts.events?.onProgress?.(bytes, file);
-        publisher?.notify();
+        publisher?.notify(pass.takeTouched());
       },
     };
     let summary = await pass.run(shouldStop, events);
     let lastFullPass = Date.now();
-    publisher?.notify();
+    publisher?.notify(pass.takeTouched());
     opts.onPass?.(summary);
     while (opts.watch && !stopRequested) {
       // File-system events are only a hint that something changed; the periodic rescan is the guarantee
@@ -130,7 +130,7 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
       fullRescanDue = false;
       if (full) lastFullPass = Date.now();
       summary = await pass.run(shouldStop, events, hint);
-      publisher?.notify();
+      publisher?.notify(pass.takeTouched());
       opts.onPass?.(summary);
     }
     let publish: PublishReport | null = null;

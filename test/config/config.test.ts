@@ -16,7 +16,7 @@ describe('resolveConfig', () => {
     expect(c.configPath).toBe(path.join(h, '.config/aiobscura/config.toml'));
     expect(c.claudeDir).toBe(path.join(h, '.claude'));
     expect(c.codexDir).toBe(path.join(h, '.codex'));
-    expect(c.pollMs).toBe(2000);
+    expect(c.pollMs).toBe(10_000);
   });
 
   it('honours XDG_DATA_HOME, XDG_CONFIG_HOME, CLAUDE_CONFIG_DIR and CODEX_HOME', () => {
