@@ -19,7 +19,7 @@ import { type Batch, nextBatch } from './buffer.js';
 import type { Client, Outcome } from './client.js';
 import { sessionEndEvent, wireSessionId } from './mapping.js';
 import { backoffDelay, PAUSED_RETRY_MS, roundPause } from './retry.js';
-import { SessionTracker } from './tracker.js';
+import { type PendingSession, SessionTracker } from './tracker.js';
 
 const CONCURRENCY = 4;
 /** A pause that only the user lifts (`collector resume --reset-cursors` or `collector register`). */
@@ -215,6 +215,7 @@ export class Publisher {
     const worker = async () => {
       while (next < due.length && !signal.aborted && !this.pausedReason()) {
         const p = due[next++]!;
+        if (!force && !this.due(p)) continue;
         if (await this.publishSession(p.sessionId, force, signal)) progressed = true;
       }
     };
@@ -272,6 +273,20 @@ export class Publisher {
     const ids = [...this.backlog];
     this.backlog.clear();
     return this.tracker.pendingAmong(ids);
+  }
+
+  /**
+   * Whether a session's next batch would be sent now: its oldest waiting message is `flush_interval_secs`
+   * old, or enough messages wait to fill a batch. Checked before mapping anything, because ingest notifies
+   * after every chunk and most of those rounds have nothing due yet.
+   */
+  private due(p: PendingSession): boolean {
+    const age = this.clock().getTime() - Date.parse(p.oldestObservedAt);
+    if (age >= this.config.flushIntervalSecs * 1000) return true;
+    return (
+      this.tracker.publishableCount(p.sessionId, p.cursor, this.mem(p.sessionId).limit) >=
+      this.mem(p.sessionId).limit
+    );
   }
 
   private mem(sessionId: string): SessionMemory {

@@ -138,6 +138,9 @@ export class SessionTracker {
          WHERE m.session_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
       ),
       session: db.prepare('SELECT * FROM sessions WHERE id = ?'),
+      publishableFlags: db
+        .prepare('SELECT publishable FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+        .pluck(),
       state: db.prepare('SELECT * FROM collector_publish_state WHERE session_id = ?'),
       ensure: db.prepare(
         `INSERT OR IGNORE INTO collector_publish_state (session_id, server_url, backfilled) VALUES (?, ?, ?)`,
@@ -187,6 +190,13 @@ export class SessionTracker {
       if (r) rows.push(r);
     }
     return publishable(rows);
+  }
+
+  /** How many messages after the cursor could be sent now, counting at most `limit`. */
+  publishableCount(sessionId: string, cursor: number, limit: number): number {
+    const rows = this.st.publishableFlags.all(sessionId, cursor, limit) as number[];
+    const firstOpen = rows.indexOf(0);
+    return firstOpen === -1 ? rows.length : firstOpen;
   }
 
   /** Up to `limit` messages after the cursor, stopping before the first one that may still change. */

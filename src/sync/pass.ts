@@ -69,12 +69,19 @@ export class SyncPass {
     const started = Date.now();
     const summary = emptySummary();
     const sessionsBefore = this.countSessions();
-    const known = this.files.identities();
     const targeted = changed && changed.size > 0 && [...changed].every((p) => this.discovered.has(p));
     let files: DiscoveredFile[];
+    let known: Map<string, FileStatRow>;
     if (targeted) {
+      // A few named files: their own rows, not every known file's.
       files = [...changed].map((p) => this.discovered.get(p)!);
+      known = new Map();
+      for (const f of files) {
+        const row = this.files.get(f.path);
+        if (row) known.set(f.path, row);
+      }
     } else {
+      known = this.files.identities();
       const discovery = discoverAll(this.config);
       for (const p of discovery.problems) summary.skipped.push(p);
       files = discovery.files;
