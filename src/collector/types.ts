@@ -3,6 +3,8 @@
  * publisher maps into events, and the outcome of one HTTP attempt.
  */
 
+import type { AuthorRole, MessageType } from '../parsers/types.js';
+
 export type EventType =
   | 'session_start'
   | 'session_end'
@@ -39,17 +41,8 @@ export interface LocalMessage {
   threadKey: string;
   emittedAt: string;
   observedAt: string;
-  messageType:
-    | 'prompt'
-    | 'response'
-    | 'thinking'
-    | 'tool_call'
-    | 'tool_result'
-    | 'plan'
-    | 'summary'
-    | 'context'
-    | 'error';
-  authorRole: 'human' | 'caller' | 'assistant' | 'agent' | 'tool' | 'system';
+  messageType: MessageType;
+  authorRole: AuthorRole;
   content: string | null;
   toolName: string | null;
   toolUseId: string | null;
