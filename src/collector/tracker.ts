@@ -50,7 +50,8 @@ export interface GlobalState {
   location: string | null;
 }
 
-interface MessageRow {
+/** A `messages` row joined with its thread key and raw record, as the publisher reads it. */
+export interface MessageRow {
   id: number;
   session_id: string;
   seq: number;
@@ -77,7 +78,7 @@ interface MessageRow {
   raw_is_utf8: number;
 }
 
-function toLocal(r: MessageRow): LocalMessage {
+export function toLocalMessage(r: MessageRow): LocalMessage {
   return {
     id: r.id,
     sessionId: r.session_id,
@@ -205,7 +206,7 @@ export class SessionTracker {
     const out: LocalMessage[] = [];
     for (const r of rows) {
       if (r.publishable !== 1) break;
-      out.push(toLocal(r));
+      out.push(toLocalMessage(r));
     }
     return out;
   }

@@ -14,6 +14,7 @@ import {
   validateEvent,
   wireSessionId,
 } from '../../src/collector/mapping.js';
+import { type MessageRow, SessionTracker, toLocalMessage } from '../../src/collector/tracker.js';
 import type {
   CollectorEvent,
   LocalMessage,
@@ -455,68 +456,9 @@ describe('session_start and session_end', () => {
 
 // ---------------------------------------------------------------------------------------------------------
 
-interface Row {
-  id: number;
-  session_id: string;
-  seq: number;
-  identity: string;
-  thread_key: string;
-  emitted_at: string;
-  observed_at: string;
-  message_type: LocalMessage['messageType'];
-  author_role: LocalMessage['authorRole'];
-  content: string | null;
-  tool_name: string | null;
-  tool_use_id: string | null;
-  tool_input: string | null;
-  tool_result: string | null;
-  is_error: number;
-  model: string | null;
-  stop_reason: string | null;
-  tokens_input: number | null;
-  tokens_output: number | null;
-  tokens_cache_read: number | null;
-  tokens_cache_creation: number | null;
-  raw: Buffer;
-  raw_is_utf8: number;
-}
-
-function toLocal(r: Row): LocalMessage {
-  return {
-    id: r.id,
-    sessionId: r.session_id,
-    seq: r.seq,
-    identity: r.identity,
-    threadKey: r.thread_key,
-    emittedAt: r.emitted_at,
-    observedAt: r.observed_at,
-    messageType: r.message_type,
-    authorRole: r.author_role,
-    content: r.content,
-    toolName: r.tool_name,
-    toolUseId: r.tool_use_id,
-    toolInput: r.tool_input,
-    toolResult: r.tool_result,
-    isError: r.is_error === 1,
-    model: r.model,
-    stopReason: r.stop_reason,
-    tokens:
-      r.tokens_input === null
-        ? null
-        : {
-            input: r.tokens_input,
-            output: r.tokens_output ?? 0,
-            cacheRead: r.tokens_cache_read ?? 0,
-            cacheCreation: r.tokens_cache_creation ?? 0,
-          },
-    raw: r.raw,
-    rawIsUtf8: r.raw_is_utf8 === 1,
-  };
-}
-
 describe('the corpus, mapped', () => {
   let sync: TestSync;
-  let rows: Row[];
+  let rows: MessageRow[];
   let sessions: LocalSession[];
 
   beforeAll(async () => {
@@ -527,19 +469,10 @@ describe('the corpus, mapped', () => {
         `SELECT m.*, t.thread_key, r.raw, r.raw_is_utf8 FROM messages m
          JOIN records r ON r.id = m.record_id JOIN threads t ON t.id = m.thread_id ORDER BY m.session_id, m.seq`,
       )
-      .all() as Row[];
-    sessions = (
-      sync.db.prepare('SELECT * FROM sessions ORDER BY id').all() as Record<string, string | null>[]
-    ).map((s) => ({
-      id: s.id as string,
-      assistant: s.assistant as 'claude' | 'codex',
-      cwd: s.cwd ?? null,
-      gitBranch: s.git_branch ?? null,
-      assistantVersion: s.assistant_version ?? null,
-      parentSessionId: s.parent_session_id ?? null,
-      slug: s.slug ?? null,
-      startedAt: s.started_at ?? null,
-    }));
+      .all() as MessageRow[];
+    const tracker = new SessionTracker(sync.db);
+    const ids = sync.db.prepare('SELECT id FROM sessions ORDER BY id').pluck().all() as string[];
+    sessions = ids.map((id) => tracker.session(id)!);
   });
   afterAll(() => sync.close());
 
@@ -548,7 +481,9 @@ describe('the corpus, mapped', () => {
     for (const s of sessions)
       bySession.set(s.id, [sessionStartEvent(s, '2026-12-01T00:00:00.000Z', opts.maxEventBytes)]);
     for (const r of rows)
-      bySession.get(r.session_id)?.push(...messageEvents(toLocal(r), wireSessionId(r.session_id), opts));
+      bySession
+        .get(r.session_id)
+        ?.push(...messageEvents(toLocalMessage(r), wireSessionId(r.session_id), opts));
     return bySession;
   }
 
@@ -582,7 +517,7 @@ describe('the corpus, mapped', () => {
     expect(huge.length).toBeGreaterThanOrEqual(1);
     expect(huge.some((r) => r.raw.length > 1_000_000)).toBe(true);
     for (const r of huge) {
-      const [e] = messageEvents(toLocal(r), wireSessionId(r.session_id), RAW);
+      const [e] = messageEvents(toLocalMessage(r), wireSessionId(r.session_id), RAW);
       expect(e?.data.truncated).toBe(true);
       // The image went, the prompt text and (here) the rest of the raw line stayed.
       expect(JSON.stringify(e?.data.raw_data)).toMatch(/\[image image\/\w+ \d+ bytes omitted\]/);
