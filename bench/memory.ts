@@ -21,6 +21,8 @@ export interface MemoryOptions {
   workDir: string;
   smallMiB: number;
   largeMiB: number;
+  /** A config with the collector enabled, so the runs publish while ingesting (DESIGN.md §4). */
+  config?: string;
   log: (msg: string) => void;
 }
 
@@ -39,6 +41,7 @@ async function measure(
   name: string,
   mib: number,
   log: (m: string) => void,
+  config?: string,
 ): Promise<Measured> {
   // 30–50 s per GiB when this row was written; far beyond that is a regression, reported rather than waited out.
   const timeoutMs = Math.max(60_000, mib * 300);
@@ -49,7 +52,7 @@ async function measure(
   log(`memory: generated ${name} session, ${round(gen.bytes / MB, 1)} MB, ${gen.lines} lines`);
   const target: CliTarget = {
     db: path.join(root, 'mem.db'),
-    config: path.join(workDir, 'no-config.toml'),
+    config: config ?? path.join(workDir, 'no-config.toml'),
     claudeDir,
     codexDir: path.join(root, 'codex'),
   };
@@ -83,8 +86,8 @@ async function measure(
 }
 
 export async function memory(opts: MemoryOptions): Promise<BenchResult> {
-  const small = await measure(opts.workDir, 'small', opts.smallMiB, opts.log);
-  const large = await measure(opts.workDir, 'large', opts.largeMiB, opts.log);
+  const small = await measure(opts.workDir, 'small', opts.smallMiB, opts.log, opts.config);
+  const large = await measure(opts.workDir, 'large', opts.largeMiB, opts.log, opts.config);
   const ratio = large.peakRssBytes / small.peakRssBytes;
   const stopped = (m: Measured) => m.runs.some((r) => r.timedOut);
   const fmt = (m: Measured) =>
@@ -105,14 +108,14 @@ export async function memory(opts: MemoryOptions): Promise<BenchResult> {
         group: GROUP,
         what: `peak RSS, ${opts.largeMiB} MiB session`,
         figure: fmt(large),
-        target: '<= 200 MB (collector off)',
+        target: `<= 200 MB (collector ${opts.config ? 'on, publishing' : 'off'})`,
         status: verdict(large.peakRssBytes <= LIMIT_BYTES && !stopped(large)),
       },
       {
         group: GROUP,
         what: `peak ${opts.largeMiB} MiB / peak ${opts.smallMiB} MiB`,
         figure: `${round(ratio, 2)}`,
-        target: '<= 1.2 (collector off)',
+        target: `<= 1.2 (collector ${opts.config ? 'on, publishing' : 'off'})`,
         status: verdict(ratio <= 1.2 && !stopped(large) && !stopped(small)),
       },
     ],

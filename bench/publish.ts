@@ -279,7 +279,12 @@ async function cpuRows(opts: PublishOptions, server: ServerProcess, pool: PoolRe
   const creds = await server.register();
   const on = collectorConfig(path.join(opts.workDir, 'cpu-on.toml'), server.url, creds);
   const base = opts.many.target;
-  const off = await daemonCpu(opts, base, pool, true);
+  const off = await daemonCpu(
+    opts,
+    { ...base, config: path.join(opts.workDir, 'no-config.toml') },
+    pool,
+    true,
+  );
   const onPct = await daemonCpu(opts, { ...base, config: on }, pool, true);
   const idle = await daemonCpu(opts, { ...base, config: on }, pool, false);
   opts.log(`daemon CPU: off ${round(off)} %, on ${round(onPct)} %, idle ${round(idle)} %`);

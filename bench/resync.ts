@@ -19,6 +19,8 @@ const AGE_MS = 24 * 3600 * 1000;
 export interface ResyncOptions {
   workDir: string;
   minFiles: number;
+  /** A config with the collector enabled (DESIGN.md §4: "collector enabled with an empty backlog"). */
+  config?: string;
   log: (msg: string) => void;
 }
 
@@ -40,13 +42,19 @@ export async function resync(opts: ResyncOptions): Promise<ResyncOutcome> {
 
   const target: CliTarget = {
     db: path.join(opts.workDir, 'many.db'),
-    config: path.join(opts.workDir, 'no-config.toml'),
+    config: opts.config ?? path.join(opts.workDir, 'no-config.toml'),
     claudeDir: tree.claudeDir,
     codexDir: tree.codexDir,
   };
   removeDb(target.db);
   const cold = await runCli(target, 'sync', '--json', '--no-progress');
   opts.log(`re-sync: cold sync ${round(cold.wallMs / 1000, 2)} s`);
+  // With the collector on, the backlog must be empty before timing: sync until everything is acknowledged.
+  let publish = (JSON.parse(cold.stdout) as { publish: { remainingSessions: number } | null }).publish;
+  for (let i = 0; publish && publish.remainingSessions > 0 && i < 20; i++) {
+    publish = JSON.parse((await runCli(target, 'sync', '--json', '--no-progress')).stdout).publish;
+  }
+  if (publish && publish.remainingSessions > 0) throw new Error('re-sync: the backlog did not drain');
 
   const walls: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -72,7 +80,7 @@ export async function resync(opts: ResyncOptions): Promise<ResyncOutcome> {
           group: GROUP,
           what: `aiobscura sync, ${tree.files.length} files unchanged (median of ${RUNS})`,
           figure: `${round(med / 1000, 3)} s`,
-          target: '<= 0.3 s (collector off: default config)',
+          target: `<= 0.3 s (collector ${opts.config ? 'on, empty backlog' : 'off'})`,
           status: verdict(med <= 300),
         },
         {

@@ -16,6 +16,7 @@ import { CLI } from './proc.js';
 import { publishing } from './publish.js';
 import { type BenchResult, type Row, renderMarkdown, renderTable, writeResults } from './report.js';
 import { resync } from './resync.js';
+import { collectorConfig, startServer } from './server-proc.js';
 import { round } from './stats.js';
 
 const WORK_DIR = path.join(REPO_ROOT, 'bench', '.work');
@@ -111,10 +112,15 @@ async function main(): Promise<void> {
   await section('cold', rows, details, () =>
     coldIngest({ workDir: DATA_DIR, minBytes: opts.coldMb * 1e6, log }),
   );
+  // Rows 2 and 3 run with the collector on (DESIGN.md §4), against the test server in its own process.
+  const server = opts.skipPublish ? null : await startServer(18_732);
+  const collectorOn = server
+    ? collectorConfig(path.join(DATA_DIR, 'collector-on.toml'), server.url, await server.register())
+    : undefined;
   // The re-sync tree and its database are reused by the watch row (3,000+ files under watch).
   let many: Awaited<ReturnType<typeof resync>> | null = null;
   await section('resync', rows, details, async () => {
-    many = await resync({ workDir: DATA_DIR, minFiles: opts.resyncFiles, log });
+    many = await resync({ workDir: DATA_DIR, minFiles: opts.resyncFiles, config: collectorOn, log });
     return many.result;
   });
   await section('append', rows, details, () => {
@@ -131,9 +137,16 @@ async function main(): Promise<void> {
     });
   } else {
     await section('memory', rows, details, () =>
-      memory({ workDir: DATA_DIR, smallMiB: opts.memSmallMiB, largeMiB: opts.memLargeMiB, log }),
+      memory({
+        workDir: DATA_DIR,
+        smallMiB: opts.memSmallMiB,
+        largeMiB: opts.memLargeMiB,
+        config: collectorOn,
+        log,
+      }),
     );
   }
+  await server?.stop();
 
   if (opts.skipPublish) {
     rows.push({
