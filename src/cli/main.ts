@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, type ConfigOverrides, resolveConfig } from '../config/index.js';
+import { jsonLine, LOG_FORMATS, parseLogFormat } from '../log.js';
 import { SessionLookupError, StoreError } from '../store/index.js';
 import { LockHeldError } from '../sync/index.js';
 import * as collectorCmd from './commands/collector.js';
@@ -39,6 +40,11 @@ export function buildProgram(): Command {
       'Claude Code directory holding projects/ (default: $CLAUDE_CONFIG_DIR or ~/.claude)',
     )
     .option('--codex-dir <dir>', 'Codex directory holding sessions/ (default: $CODEX_HOME or ~/.codex)')
+    .addOption(
+      new Option('--log-format <format>', 'log lines as text, or as one JSON object each')
+        .choices(LOG_FORMATS)
+        .default('text'),
+    )
     .showHelpAfterError();
 
   program
@@ -55,10 +61,19 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       '\nOnly one sync runs per database; SIGINT/SIGTERM finish the current transaction and exit.\n' +
-        'A second SIGINT exits at once; nothing committed is lost either way.',
+        'A second SIGINT exits at once; nothing committed is lost either way.\n' +
+        'With --watch, SIGHUP re-reads the config file: [collector] keys and sync.poll_ms apply at once.',
     )
     .action(async (opts, cmd) => {
-      process.exitCode = await syncCommand(resolveConfig(overrides(cmd)), opts, processOut);
+      process.exitCode = await syncCommand(
+        resolveConfig(overrides(cmd)),
+        {
+          ...opts,
+          logFormat: parseLogFormat(cmd.optsWithGlobals().logFormat),
+          reloadConfig: () => resolveConfig(overrides(cmd)),
+        },
+        processOut,
+      );
     });
 
   program
@@ -227,15 +242,19 @@ export async function main(argv: string[]): Promise<void> {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
+  const program = buildProgram();
   try {
-    await buildProgram().parseAsync(argv);
+    await program.parseAsync(argv);
   } catch (err) {
     // Collector errors are matched by name: the collector module is loaded only when a command needs it.
     const known =
       [ConfigError, StoreError, SessionLookupError, LockHeldError].some((E) => err instanceof E) ||
       /^(Collector\w*Error|CommandError)$/.test((err as Error)?.name ?? '');
+    const message = known ? (err as Error).message : ((err as Error).stack ?? String(err));
     process.stderr.write(
-      `aiobscura: ${known ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`,
+      parseLogFormat(program.opts().logFormat) === 'json'
+        ? jsonLine(new Date(), 'error', message, { error: (err as Error)?.name })
+        : `aiobscura: ${message}\n`,
     );
     process.exitCode = err instanceof LockHeldError ? 3 : known ? 2 : 1;
   }

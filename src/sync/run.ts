@@ -3,6 +3,7 @@ import type { ResolvedConfig } from '../config/index.js';
 import { type Db, openDatabase } from '../store/index.js';
 import { SyncLock } from './lock.js';
 import { type PassEvents, type PassSummary, SyncPass } from './pass.js';
+import { applicableConfig, describeChange, diffConfig } from './reload.js';
 
 export interface SyncOptions {
   watch: boolean;
@@ -12,7 +13,12 @@ export interface SyncOptions {
   /** Registers SIGINT/SIGTERM/SIGUSR1 handlers; tests that drive `runSync` in-process pass a signal. */
   handleSignals?: boolean;
   signal?: AbortSignal;
-  log?: (level: 'info' | 'warn', message: string) => void;
+  log?: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Re-reads the configuration (file, environment and the original flags) on SIGHUP in watch mode; throws a
+   * `ConfigError` for an invalid file, which is logged while the running configuration stays.
+   */
+  reloadConfig?: () => ResolvedConfig;
 }
 
 /** What publishing left behind when sync ended (null when the collector is disabled). */
@@ -52,7 +58,9 @@ async function loadPublisher(
  * SIGINT exits at once, which is still safe because every committed chunk carries its own checkpoint and a
  * cursor moves only after the server acknowledged.
  */
-export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promise<SyncResult> {
+export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions): Promise<SyncResult> {
+  // Replaced by a SIGHUP reload (watch mode) with the values that can apply live.
+  let config = initialConfig;
   const lock = SyncLock.acquire(config.databasePath);
   const db = openDatabase(config.databasePath);
   let stopRequested = false;
@@ -62,6 +70,7 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
   let pending = false;
   let fullRescanDue = false;
   let publisher: Publishing | null = null;
+  let reloadRequested = false;
   const stop = () => {
     stopRequested = true;
     wake?.();
@@ -71,11 +80,77 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
     stop();
   };
   const onFlush = () => publisher?.flushNow();
+  const onHangup = () => {
+    reloadRequested = true;
+    wake?.();
+  };
+  // Only the daemon reloads; a one-shot sync keeps SIGHUP's default (end the process with its terminal).
+  const handleHangup = opts.handleSignals === true && opts.watch;
   if (opts.handleSignals) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     process.on('SIGUSR1', onFlush);
   }
+  if (handleHangup) process.on('SIGHUP', onHangup);
+  const log = opts.log ?? (() => undefined);
+  /**
+   * Between passes only: nothing is being written, and the publisher is stopped (its in-flight request is
+   * cancelled, which is safe because a cursor moves only after the server acknowledged; the new publisher
+   * sends it again and the server deduplicates by hash) before one with the new settings starts.
+   */
+  const reload = async () => {
+    let next: ResolvedConfig;
+    try {
+      if (!opts.reloadConfig) throw new Error('this sync has no configuration file to re-read');
+      next = opts.reloadConfig();
+    } catch (err) {
+      // ConfigError lists one problem per indented line; a log line must stay one line.
+      const error = (err as Error).message.replace(/:\n\s+/, ': ').replace(/\n\s+/g, '; ');
+      log('warn', `config reload failed, keeping the running configuration: ${error}`, {
+        event: 'config-reload-failed',
+        config: config.configPath,
+        error,
+      });
+      return;
+    }
+    const changes = diffConfig(config, next);
+    const live = changes.filter((c) => c.live);
+    const applied = applicableConfig(config, next);
+    const collectorChanged = live.some((c) => c.key.startsWith('collector.'));
+    let nextPublisher: Publishing | null = null;
+    if (collectorChanged) {
+      try {
+        // Built before the running one stops: a value only the collector checks (server_url's scheme and
+        // loopback rule) makes the reload fail as a whole instead of leaving nothing publishing.
+        nextPublisher = await loadPublisher(db, applied, opts.log);
+      } catch (err) {
+        const error = (err as Error).message;
+        log('warn', `config reload failed, keeping the running configuration: ${error}`, {
+          event: 'config-reload-failed',
+          config: config.configPath,
+          error,
+        });
+        return;
+      }
+    }
+    log(
+      'info',
+      `config reloaded from ${config.configPath}: ${live.length ? live.map(describeChange).join(', ') : 'nothing to apply'}`,
+      { event: 'config-reloaded', config: config.configPath, changes: live },
+    );
+    for (const c of changes.filter((c) => !c.live)) {
+      log('warn', `${describeChange(c)} needs a restart of sync to take effect`, {
+        event: 'config-needs-restart',
+        change: c,
+      });
+    }
+    config = applied;
+    if (!collectorChanged) return;
+    await publisher?.stop();
+    publisher = nextPublisher;
+    publisher?.start();
+    publisher?.notify();
+  };
   opts.signal?.addEventListener('abort', stop);
   const watcher = opts.watch
     ? watchRoots(config, (file) => {
@@ -108,7 +183,7 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
       // File-system events are only a hint that something changed; the periodic rescan is the guarantee
       // (events are lost on overflow, network file systems and some editors' save patterns).
       await new Promise<void>((resolve) => {
-        if (pending) return resolve();
+        if (pending || reloadRequested) return resolve();
         const timer = setTimeout(() => {
           fullRescanDue = true;
           resolve();
@@ -120,8 +195,14 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
         };
       });
       wake = null;
-      pending = false;
       if (stopRequested) break;
+      if (reloadRequested) {
+        reloadRequested = false;
+        await reload();
+        if (stopRequested) break;
+        if (!pending && !fullRescanDue) continue;
+      }
+      pending = false;
       // Events name the files to look at; the periodic rescan (also under a steady stream of events) walks
       // the whole tree.
       const full = fullRescanDue || Date.now() - lastFullPass >= config.pollMs;
@@ -146,6 +227,7 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
       process.off('SIGTERM', onSignal);
       process.off('SIGUSR1', onFlush);
     }
+    if (handleHangup) process.off('SIGHUP', onHangup);
     opts.signal?.removeEventListener('abort', stop);
     db.close();
     lock.release();

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { ResolvedConfig } from '../../config/index.js';
+import { createLogger, type LogFormat, type Logger } from '../../log.js';
 import { type PassSummary, runSync, type SyncResult } from '../../sync/index.js';
 import { formatCount, type Out, printJson } from '../output.js';
 
@@ -7,6 +8,10 @@ export interface SyncCommandOptions {
   watch: boolean;
   json: boolean;
   progress: boolean;
+  /** @default 'text' */
+  logFormat?: LogFormat;
+  /** Re-reads the configuration on SIGHUP (watch mode). */
+  reloadConfig?: () => ResolvedConfig;
 }
 
 /** `aiobscura sync [--watch]`: ingest everything new, print a summary (or one line per pass when watching). */
@@ -27,6 +32,7 @@ export async function syncCommand(
         )
       : null;
   let done = 0;
+  const logger = createLogger(opts.logFormat ?? 'text', out.stderr);
   const summary = await runSync(config, {
     watch: opts.watch,
     handleSignals: true,
@@ -36,13 +42,14 @@ export async function syncCommand(
         done += bytes;
         bar?.update(Math.ceil(done / 1e6), { file: file.length > 50 ? `…${file.slice(-49)}` : file });
       },
-      onWarning: (file, message) => out.stderr(`warning: ${file}: ${message}\n`),
+      onWarning: (file, message) => logger.log('warn', message, { file }, `warning: ${file}: ${message}`),
     },
-    log: (level, message) => out.stderr(`${level}: ${message}\n`),
+    log: (level, message, fields) => logger.log(level, message, fields),
     onPass: (s) => {
       bar?.stop();
-      if (opts.watch) reportWatchPass(s, opts.json, out);
+      if (opts.watch) reportWatchPass(s, opts.json, out, logger);
     },
+    ...(opts.reloadConfig ? { reloadConfig: opts.reloadConfig } : {}),
   });
   if (!opts.watch) {
     if (opts.json) printJson(out, summary);
@@ -51,15 +58,22 @@ export async function syncCommand(
   return 0;
 }
 
-function reportWatchPass(s: PassSummary, json: boolean, out: Out): void {
+function reportWatchPass(s: PassSummary, json: boolean, out: Out, logger: Logger): void {
   if (json) {
     out.stdout(`${JSON.stringify(s)}\n`);
     return;
   }
   if (s.read === 0 && s.skipped.length === 0) return;
-  out.stdout(
-    `${new Date().toISOString()} ${s.read} file(s) read, ${formatCount(s.messages)} message(s), ` +
-      `${s.warnings} warning(s)${s.skipped.length ? `, ${s.skipped.length} skipped` : ''}\n`,
+  const text =
+    `${s.read} file(s) read, ${formatCount(s.messages)} message(s), ` +
+    `${s.warnings} warning(s)${s.skipped.length ? `, ${s.skipped.length} skipped` : ''}`;
+  // The pass line stays on stdout, where it has always been; in the JSON log format it is a log record.
+  const passLog = createLogger(logger.format, out.stdout);
+  passLog.log(
+    'info',
+    text,
+    { event: 'pass', read: s.read, messages: s.messages, warnings: s.warnings, skipped: s.skipped.length },
+    `${new Date().toISOString()} ${text}`,
   );
 }
 
