@@ -6,6 +6,7 @@ import { SessionLookupError, StoreError } from '../store/index.js';
 import { LockHeldError } from '../sync/index.js';
 import * as collectorCmd from './commands/collector.js';
 import { parseSince, sessionsCommand, showCommand, statsCommand, warningsCommand } from './commands/read.js';
+import * as serviceCmd from './commands/service.js';
 import { syncCommand } from './commands/sync.js';
 import { processOut } from './output.js';
 
@@ -130,6 +131,7 @@ export function buildProgram(): Command {
       process.exitCode = warningsCommand(resolveConfig(overrides(cmd)), opts.limit, opts.json, processOut);
     });
   addCollectorCommands(program);
+  addServiceCommands(program);
   return program;
 }
 
@@ -232,6 +234,65 @@ function addCollectorCommands(program: Command): void {
     .option('--json', 'machine-readable output', false)
     .action(async (session, opts, cmd) => {
       process.exitCode = await collectorCmd.completeCommand(cfg(cmd), { session, ...opts }, processOut);
+    });
+}
+
+function addServiceCommands(program: Command): void {
+  const service = program
+    .command('service')
+    .description(
+      'run `sync --watch` in the background: a systemd user unit (Linux) or a launchd agent (macOS)',
+    );
+  const platform = () =>
+    new Option(
+      '--platform <manager>',
+      'service manager (default: launchd on macOS, systemd elsewhere)',
+    ).choices(['systemd', 'launchd']);
+  const ctx = (
+    cmd: Command,
+    opts: { platform?: 'systemd' | 'launchd' },
+  ): serviceCmd.ServiceCommandContext => {
+    const g = cmd.optsWithGlobals();
+    return {
+      platform: opts.platform,
+      globals: {
+        config: g.config,
+        db: g.db,
+        claudeDir: g.claudeDir,
+        codexDir: g.codexDir,
+        logFormat: g.logFormat,
+      },
+      env: process.env,
+    };
+  };
+  service
+    .command('install')
+    .description('write the unit (with the global options given here) and start it; restarts on failure')
+    .addOption(platform())
+    .option('--dry-run', 'print the unit file and change nothing', false)
+    .option('--no-load', 'only write the file; do not ask systemctl/launchctl to start it')
+    .option('--json', 'machine-readable output', false)
+    .action((opts, cmd) => {
+      process.exitCode = serviceCmd.installCommand(ctx(cmd, opts), opts, processOut);
+    });
+  service
+    .command('uninstall')
+    .description('stop the service and remove its file')
+    .addOption(platform())
+    .option('--no-load', 'only remove the file; do not ask systemctl/launchctl to stop it')
+    .option('--json', 'machine-readable output', false)
+    .action((opts, cmd) => {
+      process.exitCode = serviceCmd.uninstallCommand(ctx(cmd, opts), opts, processOut);
+    });
+  service
+    .command('status')
+    .description(
+      'installed or not, file up to date, running state; exit 0 running, 1 not running, 4 not installed',
+    )
+    .addOption(platform())
+    .option('--json', 'machine-readable output', false)
+    .action((opts, cmd) => {
+      process.exitCode = serviceCmd.statusCommand(ctx(cmd, opts), opts, processOut);
     });
 }
 
