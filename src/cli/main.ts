@@ -5,6 +5,7 @@ import { jsonLine, LOG_FORMATS, parseLogFormat } from '../log.js';
 import { SessionLookupError, StoreError } from '../store/index.js';
 import { LockHeldError } from '../sync/index.js';
 import * as collectorCmd from './commands/collector.js';
+import { doctorCommand } from './commands/doctor.js';
 import { parseSince, sessionsCommand, showCommand, statsCommand, warningsCommand } from './commands/read.js';
 import * as serviceCmd from './commands/service.js';
 import { syncCommand } from './commands/sync.js';
@@ -132,6 +133,16 @@ export function buildProgram(): Command {
     });
   addCollectorCommands(program);
   addServiceCommands(program);
+  program
+    .command('doctor')
+    .description(
+      'check log directories, database, lock, config, server, credentials and clock; one line per check with the fix',
+    )
+    .option('--timeout <secs>', 'per server request (default 5)', positiveInt)
+    .option('--json', 'machine-readable output', false)
+    .action(async (opts, cmd) => {
+      process.exitCode = await doctorCommand(overrides(cmd), opts, processOut);
+    });
   return program;
 }
 
