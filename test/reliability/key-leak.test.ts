@@ -73,14 +73,16 @@ function forbiddenWindows(key: string): Map<string, string> {
 
 const FORBIDDEN = new Map([...forbiddenWindows(KEY_1), ...forbiddenWindows(KEY_2)]);
 
-/** The forms found in `text`, named (`raw`, `base64-1`, …) with a short excerpt. */
+/** The forms found in `text`: one entry per form (`raw`, `base64-1`, …) with the first excerpt. */
 function leaks(where: string, text: string): string[] {
-  const found = new Set<string>();
+  const found = new Map<string, string>();
   for (const [w, form] of FORBIDDEN) {
     const at = text.indexOf(w);
-    if (at >= 0) found.add(`${where}: ${form} …${text.slice(Math.max(0, at - 20), at + WINDOW + 20)}…`);
+    if (at >= 0 && !found.has(form)) {
+      found.set(form, `${where}: ${form} …${text.slice(Math.max(0, at - 20), at + WINDOW + 20)}…`);
+    }
   }
-  return [...found];
+  return [...found.values()];
 }
 
 function walk(dir: string): string[] {

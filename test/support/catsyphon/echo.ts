@@ -1,8 +1,10 @@
 /**
  * The `echoAuth` mode: a careless server (or proxy) that copies the request's Authorization header into what
  * it answers. Nothing like it exists in CatSyphon; it is the adversary of the key-leak test, so it echoes the
- * header in every form a log or a database could end up holding: raw, URL-encoded, base64 and base64url of the
- * whole header and of the bare key.
+ * header in every form a log or a database could end up holding: raw, URL-encoded (JavaScript's
+ * `encodeURIComponent` and Python's `quote`, which keeps `/`), base64 and base64url of the whole header and of
+ * the bare key, and inside JSON strings also written with escapes (`\/`, `\uXXXX`) that only decoding the
+ * JSON turns back into the key.
  */
 
 import type { Reply } from './http.js';
@@ -16,12 +18,17 @@ export function authEcho(authorization: string): string {
     `authorization=${authorization}`,
     `key=${key}`,
     `urlencoded=${encodeURIComponent(authorization)}`,
+    `quoted=${encodeURIComponent(authorization).replace(/%2F/g, '/')}`,
     `b64=${b64(authorization)}`,
     `b64url=${b64url(authorization)}`,
     `key_b64=${b64(key)}`,
     `key_b64url=${b64url(key)}`,
   ].join(' ');
 }
+
+/** Placeholders replaced after JSON.stringify, which would otherwise escape the escapes. */
+const SLASHES = '@@echo-slashes@@';
+const UNICODE = '@@echo-unicode@@';
 
 /** A copy of `reply` leaking `authorization`; JSON stays valid JSON of the same shape when it was valid. */
 export function echoInto(reply: Reply, authorization: string): Reply {
@@ -37,7 +44,16 @@ export function echoInto(reply: Reply, authorization: string): Reply {
   let body = `${text}${text.length > 0 ? ' ' : ''}${echo}`;
   if (reply.contentType?.includes('json')) {
     try {
-      body = JSON.stringify(leakIntoJson(JSON.parse(text) as unknown, echo));
+      const withMarks = `${echo} slashes=${SLASHES} unicode=${UNICODE}`;
+      const slashes = authorization.replace(/\//g, '\\/');
+      const unicode = [...authorization]
+        .map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+        .join('');
+      body = JSON.stringify(leakIntoJson(JSON.parse(text) as unknown, withMarks))
+        .split(SLASHES)
+        .join(slashes)
+        .split(UNICODE)
+        .join(unicode);
     } catch {
       // malformed on purpose: the echo is appended to the broken text
     }
