@@ -412,7 +412,7 @@ export class CatsyphonServer {
         this.log.finish(raw.entry, fault.status ?? 202);
         return true;
       case 'oversized':
-        this.oversized(raw.res, fault.status ?? 202, fault.bytes ?? 50 * 1024 * 1024);
+        this.oversized(raw.res, fault.status ?? 202, fault.bytes ?? 50 * 1024 * 1024, raw.entry);
         this.log.finish(raw.entry, fault.status ?? 202);
         return true;
     }
@@ -431,20 +431,28 @@ export class CatsyphonServer {
   }
 
   /** `{"accepted": 0, "last_sequence": 0, "pad": "xxx…"}` of exactly `bytes` bytes, written as it drains. */
-  private oversized(res: ServerResponse, status: number, bytes: number): void {
+  private oversized(res: ServerResponse, status: number, bytes: number, entry: RequestLogEntry): void {
     const head = Buffer.from('{"accepted": 0, "last_sequence": 0, "pad": "');
     const tail = Buffer.from('"}');
     const chunk = Buffer.alloc(64 * 1024, 0x78);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': bytes });
     let left = bytes - head.length - tail.length;
+    let sent = head.length;
+    res.on('close', () => {
+      entry.responseBytes = sent;
+    });
     res.write(head);
     const pump = () => {
       while (left > 0 && !res.destroyed) {
         const n = Math.min(left, chunk.length);
         left -= n;
+        sent += n;
         if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return; // wait for 'drain'
       }
-      if (left === 0 && !res.destroyed) res.end(tail);
+      if (left === 0 && !res.destroyed) {
+        sent += tail.length;
+        res.end(tail);
+      }
     };
     res.on('drain', pump);
     pump();
