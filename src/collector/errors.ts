@@ -79,7 +79,8 @@ export function maskSecret(apiKey: string): string {
 
 /**
  * Replaces every occurrence of `apiKey` in server-provided `text` by `maskSecret(apiKey)`: the raw key, its
- * URL-encoded form, and its base64/base64url encodings (of the key and of `Bearer <key>`, at all three byte
+ * URL-encoded forms (any encoder, any mixture: see `keyPattern`), its JSON-escaped forms (`\/`, `\u00XX`,
+ * which decoding the body would turn back into the key), and its base64/base64url encodings (of the key and of `Bearer <key>`, at all three byte
  * alignments, so the key is found even inside a longer base64 string such as an echoed header dump). A form
  * cut off at the end of `text` (a body truncated at `maxResponseBytes`) is masked too when more than the
  * visible prefix of it remains.
@@ -87,12 +88,32 @@ export function maskSecret(apiKey: string): string {
 export function scrubSecret(text: string, apiKey: string): string {
   if (apiKey.length === 0 || text.length === 0) return text;
   const mask = maskSecret(apiKey);
-  let out = text;
+  let out = text.replace(keyPattern(apiKey), mask);
   for (const form of secretForms(apiKey)) {
     if (out.includes(form)) out = out.split(form).join(mask);
     out = maskCutOffTail(out, form, mask);
   }
   return out;
+}
+
+/**
+ * The key with each ASCII character also accepted as `%XX` (either hex case) or as a JSON escape (`\u00XX`,
+ * and `\/` for `/`). Encoders differ in what they leave alone (JavaScript's `encodeURIComponent` escapes `/`,
+ * Python's `quote` keeps it; some JSON encoders escape `/` or `+`), so matching per character catches them all.
+ */
+function keyPattern(apiKey: string): RegExp {
+  const anyCase = (hex: string) =>
+    [...hex].map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d)).join('');
+  const parts = [...apiKey].map((c) => {
+    const literal = c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    const code = c.codePointAt(0) ?? 0;
+    if (code >= 0x80) return literal;
+    const hex = code.toString(16).padStart(2, '0');
+    const alternatives = [literal, `%${anyCase(hex)}`, `\\\\u00${anyCase(hex)}`];
+    if (c === '/') alternatives.push('\\\\/');
+    return `(?:${alternatives.join('|')})`;
+  });
+  return new RegExp(parts.join(''), 'g');
 }
 
 /** Shortest partial form worth masking: anything shorter could be a coincidence and reveals no more. */

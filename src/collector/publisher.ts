@@ -49,6 +49,8 @@ interface SessionMemory {
   limit: number;
   soloFailures: number;
   gapRecoveries: number;
+  /** The kind of problem last logged for this session; repeats stay quiet until a batch is acknowledged. */
+  warned: string | null;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -292,7 +294,7 @@ export class Publisher {
   private mem(sessionId: string): SessionMemory {
     let m = this.memory.get(sessionId);
     if (!m) {
-      m = { limit: this.config.batchSize, soloFailures: 0, gapRecoveries: 0 };
+      m = { limit: this.config.batchSize, soloFailures: 0, gapRecoveries: 0, warned: null };
       this.memory.set(sessionId, m);
     }
     return m;
@@ -393,6 +395,7 @@ export class Publisher {
         m.limit = this.config.batchSize;
         m.soloFailures = 0;
         m.gapRecoveries = 0;
+        m.warned = null;
         return 'acked';
       }
       case 'rejectEvents':
@@ -412,16 +415,17 @@ export class Publisher {
         m.limit = Math.max(1, Math.floor(Math.min(m.limit, batch.events.length) / 2));
         return 'again';
       }
-      case 'clientBug':
-        this.log(
-          'warn',
-          `server refused a batch of ${batch.wireId} as invalid (a client bug): ${outcome.detail}`,
-        );
-        if (batch.events.length > 1) {
+      case 'clientBug': {
+        const detail = `server refused a batch of ${batch.wireId} as invalid (a client bug): ${outcome.detail}`;
+        this.warnOnce(batch.sessionId, 'clientBug', detail);
+        // At a limit of 1 a batch can still hold 2 events (session_start + the first message): halving no
+        // further, the round fails and waits, instead of resending the same batch in a tight loop.
+        if (batch.events.length > 1 && m.limit > 1) {
           m.limit = Math.max(1, Math.floor(Math.min(m.limit, batch.events.length) / 2));
           return 'again';
         }
-        return this.failRound(batch, outcome.detail);
+        return this.failRound(batch, detail, 'clientBug');
+      }
       case 'sequenceGap':
         return 'gap';
       case 'cancelled':
@@ -435,7 +439,7 @@ export class Publisher {
         );
         return 'stop';
       case 'protocol':
-        return this.failRound(batch, `unexpected response (check server_url): ${outcome.detail}`);
+        return this.failRound(batch, `unexpected response (check server_url): ${outcome.detail}`, 'protocol');
       case 'transient':
       case 'throttled':
         return this.transientRoundFailed(batch, this.detailOf(outcome), othersSucceeded);
@@ -479,10 +483,21 @@ export class Publisher {
       m.soloFailures = 0;
       return 'again';
     }
-    return this.failRound(batch, detail);
+    return this.failRound(batch, detail, 'transient');
   }
 
-  private failRound(batch: Batch, detail: string): 'stop' {
+  /**
+   * Logs a session's problem once: retries, halvings and later rounds failing the same way stay quiet until
+   * the session has a batch acknowledged (`collector sessions` shows the latest detail meanwhile).
+   */
+  private warnOnce(sessionId: string, kind: string, message: string): void {
+    const m = this.mem(sessionId);
+    if (m.warned === kind) return;
+    m.warned = kind;
+    this.log('warn', message);
+  }
+
+  private failRound(batch: Batch, detail: string, kind: string): 'stop' {
     const st = this.tracker.state(batch.sessionId, this.config.serverUrl ?? '', false);
     const wait = roundPause(st.failedRounds);
     this.tracker.roundFailed(
@@ -491,8 +506,9 @@ export class Publisher {
       detail,
       this.now(),
     );
-    this.log(
-      'warn',
+    this.warnOnce(
+      batch.sessionId,
+      kind,
       `publishing ${batch.wireId} failed, next try in ${Math.round(wait / 1000)} s: ${detail}`,
     );
     return 'stop';
@@ -515,7 +531,7 @@ export class Publisher {
   private async recoverGap(batch: Batch, signal: AbortSignal): Promise<void> {
     const m = this.mem(batch.sessionId);
     if (++m.gapRecoveries > MAX_GAP_RECOVERIES) {
-      this.failRound(batch, 'sequence gap persists after recovery');
+      this.failRound(batch, 'sequence gap persists after recovery', 'gap');
       return;
     }
     const status = await this.deps.client.sessionStatus(batch.wireId, signal);

@@ -79,6 +79,27 @@ describe('maskSecret / scrubSecret', () => {
     expect(scrubSecret(`x ${key.slice(0, 12)}`, key)).toBe(`x ${key.slice(0, 12)}`);
   });
 
+  it('masks URL-encoded forms from any encoder and JSON-escaped forms, in any mixture', () => {
+    const odd = 'cs_live_Ab+Cd/Ef=Gh+Ij/Kl=Mn+Op/Qr=St+Uv/Wx=Yz0123456';
+    const unicode = (s: string) =>
+      [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    const forms = [
+      encodeURIComponent(odd),
+      encodeURIComponent(odd).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+      encodeURIComponent(odd).replace(/%2F/g, '/'), // Python's quote keeps `/`
+      odd.replace(/\//g, '\\/'), // a JSON encoder escaping `/`
+      unicode(odd),
+      unicode(odd).toUpperCase().replace(/\\U/g, '\\u'),
+      `${odd.slice(0, 20)}${unicode(odd.slice(20, 30))}${encodeURIComponent(odd.slice(30))}`,
+    ];
+    for (const form of forms) {
+      const out = scrubSecret(`{"detail": "echo ${form} end"}`, odd);
+      expect(out).toBe(`{"detail": "echo ${maskSecret(odd)} end"}`);
+      // What classification reads after decoding the JSON holds no more of the key either.
+      expect(JSON.parse(out).detail).not.toContain(odd.slice(0, 13));
+    }
+  });
+
   it('leaves text alone when there is no key', () => {
     expect(scrubSecret('hello', '')).toBe('hello');
   });

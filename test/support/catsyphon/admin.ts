@@ -95,6 +95,8 @@ export class AdminApi {
       collectorVersion?: string;
       hostname?: string;
       metadata?: Record<string, unknown>;
+      /** Issue this key instead of a random one (CatSyphon's are `cs_live_` + 43 url-safe chars). */
+      apiKey?: string;
     } = {},
   ): Credentials {
     let workspaceId = opts.workspaceId;
@@ -111,8 +113,14 @@ export class AdminApi {
       collectorVersion: opts.collectorVersion ?? '0.0.0-test',
       hostname: opts.hostname ?? 'test-host',
       metadata: opts.metadata ?? null,
+      ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
     });
     return { collectorId: collector.id, apiKey, apiKeyPrefix: collector.apiKeyPrefix, workspaceId };
+  }
+
+  /** The next registration over HTTP (`POST /collectors`) issues this key instead of a random one. */
+  issueNextApiKey(apiKey: string): void {
+    this.store.nextApiKeys.push(apiKey);
   }
 
   private setActive(collectorId: string, active: boolean): void {
@@ -163,6 +171,7 @@ export class AdminApi {
   async setModes(m: Partial<Modes> & { outageMs?: number }): Promise<void> {
     if (m.legacy !== undefined) this.server.modes.legacy = m.legacy;
     if (m.limit413 !== undefined) this.server.modes.limit413 = m.limit413;
+    if (m.echoAuth !== undefined) this.server.modes.echoAuth = m.echoAuth;
     if (m.outage !== undefined) await this.server.setOutage(m.outage, m.outage ? m.outageMs : undefined);
   }
 
@@ -231,14 +240,15 @@ function asList<T>(v: unknown): T[] {
  * Admin endpoints (JSON in and out):
  *   GET  /__admin/health                       → {"ok":true}
  *   POST /__admin/setup                        → {organization_id, workspace_id}
- *   POST /__admin/collectors {workspace_id?, collector_type?, hostname?} → {collector_id, api_key, api_key_prefix, workspace_id}
+ *   POST /__admin/collectors {workspace_id?, collector_type?, hostname?, api_key?} → {collector_id, api_key, api_key_prefix, workspace_id}
+ *   POST /__admin/next-api-key {api_key}      (issued by the next POST /collectors)
  *   POST /__admin/collectors/{id}/disable | /enable
  *   GET  /__admin/faults                       → {scripted, random, seed}
  *   POST /__admin/faults  ScriptedFault | ScriptedFault[]      (one-shot queue)
  *   POST /__admin/faults/random  RandomFault | RandomFault[]   (seeded probability)
  *   DELETE /__admin/faults
  *   POST /__admin/seed {seed}
- *   GET  /__admin/modes ; POST /__admin/modes {legacy?, limit413?, outage?, outage_ms?}
+ *   GET  /__admin/modes ; POST /__admin/modes {legacy?, limit413?, outage?, outage_ms?, echo_auth?}
  *   GET  /__admin/rows[?session_id=] ; GET /__admin/events[?session_id=]
  *   GET  /__admin/conversations ; GET /__admin/conversations/{session_id percent-encoded}
  *   GET  /__admin/requests[?since_id=N]
@@ -278,6 +288,7 @@ export async function handleAdminHttp(
           ...(typeof body.workspace_id === 'string' ? { workspaceId: body.workspace_id } : {}),
           ...(typeof body.collector_type === 'string' ? { collectorType: body.collector_type } : {}),
           ...(typeof body.hostname === 'string' ? { hostname: body.hostname } : {}),
+          ...(typeof body.api_key === 'string' ? { apiKey: body.api_key } : {}),
         });
         return ok(
           {
@@ -289,6 +300,11 @@ export async function handleAdminHttp(
           201,
         );
       }
+      case 'POST /next-api-key':
+        if (typeof body.api_key !== 'string' || body.api_key.length === 0)
+          return bad('api_key must be a string');
+        admin.issueNextApiKey(body.api_key);
+        return ok({ ok: true });
       case 'GET /faults':
         return ok(admin.faults());
       case 'POST /faults':
@@ -315,6 +331,7 @@ export async function handleAdminHttp(
         const m: Partial<Modes> & { outageMs?: number } = {};
         if (typeof body.legacy === 'boolean') m.legacy = body.legacy;
         if (typeof body.limit413 === 'boolean') m.limit413 = body.limit413;
+        if (typeof body.echo_auth === 'boolean') m.echoAuth = body.echo_auth;
         if (typeof body.outage === 'boolean') m.outage = body.outage;
         if (typeof body.outage_ms === 'number') m.outageMs = body.outage_ms;
         if (m.outage) {

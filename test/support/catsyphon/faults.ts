@@ -18,7 +18,16 @@ export type Fault =
   /** 200 `text/html`: the web UI's index.html, as a misrouted proxy would answer. */
   | { kind: 'html200' }
   /** A redirect (default 307) to another host; default `http://127.0.0.2:<trap port><same path>`. */
-  | { kind: 'redirect'; location?: string; status?: number };
+  | { kind: 'redirect'; location?: string; status?: number }
+  /** `application/json` with a body cut off mid-object (default status 202): JSON that does not parse. */
+  | { kind: 'malformed-json'; status?: number }
+  /** Headers (default 202 JSON), then one body byte every `intervalMs` (default 50) until the client leaves. */
+  | { kind: 'trickle'; status?: number; intervalMs?: number }
+  /**
+   * A valid JSON body of `bytes` (default 50 MiB; default status 202, with `accepted`/`last_sequence` first),
+   * streamed with backpressure, so a client that stops reading costs the server nothing.
+   */
+  | { kind: 'oversized'; status?: number; bytes?: number };
 
 export type FaultKind = Fault['kind'];
 
@@ -44,6 +53,13 @@ export interface RandomFault {
 }
 
 export interface Modes {
+  /**
+   * A server that leaks what it was sent: the request's Authorization header is copied into every non-2xx
+   * answer (JSON `detail` and 422 `msg`s, text bodies, the `Location` of redirects) and into the bodies of the
+   * fault-made 2xx answers, in raw, URL-encoded and base64 forms. Tests prove the client never stores or
+   * prints it.
+   */
+  echoAuth: boolean;
   /** Bodies over 1 MiB → 413 with nginx's HTML page, decided before parsing. */
   limit413: boolean;
   /** The sequence-enforcing server of contract §12 (409 on a gap). */
@@ -62,6 +78,9 @@ const KINDS = new Set<FaultKind>([
   'stall-commit',
   'html200',
   'redirect',
+  'malformed-json',
+  'trickle',
+  'oversized',
 ]);
 
 /** Checks a fault that came over HTTP; returns an error text or null. */
@@ -78,6 +97,12 @@ export function checkFault(f: unknown): string | null {
     typeof rec.ms !== 'number'
   ) {
     return `${kind} fault needs ms`;
+  }
+  if (rec.status !== undefined && (typeof rec.status !== 'number' || rec.status < 100 || rec.status > 599)) {
+    return 'status must be 100..599';
+  }
+  if (kind === 'oversized' && rec.bytes !== undefined && (typeof rec.bytes !== 'number' || rec.bytes < 64)) {
+    return 'oversized fault needs bytes ≥ 64';
   }
   return null;
 }

@@ -22,6 +22,8 @@ export interface RequestLogEntry {
   /** All request headers as received (lowercased names), Authorization included. */
   headers: IncomingHttpHeaders;
   bodyBytes: number;
+  /** Body bytes handed to the socket, for the streaming faults (`trickle`, `oversized`), once it closed. */
+  responseBytes?: number;
 }
 
 export interface Counters {

@@ -1,7 +1,7 @@
 /**
  * The CatSyphon-compatible HTTP server on node:http: Starlette-like routing (decoded path, 405 for a known path
  * with another method, trailing-slash redirect, `{"detail":"Not Found"}`), the nginx 413 limit, fault injection,
- * outage (listener closed, same port on resume) and the cross-host redirect trap.
+ * outage (listener closed, same port on resume), the cross-host redirect trap and the Authorization echo.
  */
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -15,6 +15,7 @@ import {
   submitEvents,
 } from './collectors.js';
 import { nowMicros } from './datetime.js';
+import { echoInto } from './echo.js';
 import { type Fault, FaultPlan, LIMIT_413_BYTES, type Modes } from './faults.js';
 import {
   decodePath,
@@ -110,6 +111,8 @@ export interface ServerOptions {
   port?: number;
   legacy?: boolean;
   limit413?: boolean;
+  /** Copy the request's Authorization header into error answers (see `echo.ts`). */
+  echoAuth?: boolean;
   /** Seed of the probabilistic faults' RNG (default 1). */
   seed?: number;
   /** Also serve the admin API on this port (stays up during an outage); 0 = ephemeral. */
@@ -157,7 +160,12 @@ export class CatsyphonServer {
     this.host = opts.host ?? '127.0.0.1';
     this.wantedPort = opts.port ?? 0;
     this.wantedAdminPort = opts.adminPort;
-    this.modes = { legacy: opts.legacy ?? false, limit413: opts.limit413 ?? false, outage: false };
+    this.modes = {
+      legacy: opts.legacy ?? false,
+      limit413: opts.limit413 ?? false,
+      outage: false,
+      echoAuth: opts.echoAuth ?? false,
+    };
     this.plan = new FaultPlan(opts.seed ?? 1);
     this.server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
       this.onRequest(req, res).catch((e: unknown) => {
@@ -291,12 +299,15 @@ export class CatsyphonServer {
       bodyBytes: 0,
     });
     const socket = req.socket;
+    let faulted = false;
     const respond = (reply: Reply) => {
       if (socket.destroyed) {
         this.log.finish(entry, null);
         return;
       }
-      writeReply(res, reply);
+      const leak = this.modes.echoAuth && (reply.status >= 300 || faulted);
+      const auth = req.headers.authorization;
+      writeReply(res, leak && auth ? echoInto(reply, auth) : reply);
       this.log.finish(entry, reply.status);
     };
     const drop = (reset: boolean) => {
@@ -323,6 +334,7 @@ export class CatsyphonServer {
 
     const fault = this.plan.next(method, rawPath);
     if (fault) {
+      faulted = fault.kind !== 'latency';
       this.log.fault(entry, fault.kind);
       const handled = await this.applyFault(
         fault,
@@ -330,6 +342,7 @@ export class CatsyphonServer {
         () => this.handle(req, method, path, q < 0 ? '' : url.slice(q + 1), body),
         respond,
         drop,
+        { req, res, entry },
       );
       if (handled) return;
     }
@@ -343,6 +356,7 @@ export class CatsyphonServer {
     handle: () => Reply,
     respond: (r: Reply) => void,
     drop: (reset: boolean) => void,
+    raw: { req: IncomingMessage; res: ServerResponse; entry: RequestLogEntry },
   ): Promise<boolean> {
     switch (fault.kind) {
       case 'status': {
@@ -387,7 +401,61 @@ export class CatsyphonServer {
         respond({ status: fault.status ?? 307, body: '', contentType: null, headers: { location } });
         return true;
       }
+      case 'malformed-json': {
+        const status = fault.status ?? 202;
+        const cut = status < 300 ? '{"accepted": 1, "last_sequence": ' : '{"detail": "Internal Server Er';
+        respond({ status, body: cut, contentType: 'application/json' });
+        return true;
+      }
+      case 'trickle':
+        this.trickle(raw.res, fault.status ?? 202, fault.intervalMs ?? 50, raw.req.headers.authorization);
+        this.log.finish(raw.entry, fault.status ?? 202);
+        return true;
+      case 'oversized':
+        this.oversized(raw.res, fault.status ?? 202, fault.bytes ?? 50 * 1024 * 1024, raw.entry);
+        this.log.finish(raw.entry, fault.status ?? 202);
+        return true;
     }
+  }
+
+  /** Headers, the start of a JSON object, then one space at a time until the client goes away. */
+  private trickle(res: ServerResponse, status: number, intervalMs: number, auth: string | undefined): void {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    const echo = this.modes.echoAuth && auth ? JSON.stringify(auth) : '""';
+    res.write(`{"accepted": 1, "echo": ${echo}, "last_sequence": `);
+    const timer = setInterval(() => {
+      if (res.destroyed) clearInterval(timer);
+      else res.write(' ');
+    }, intervalMs);
+    res.on('close', () => clearInterval(timer));
+  }
+
+  /** `{"accepted": 0, "last_sequence": 0, "pad": "xxx…"}` of exactly `bytes` bytes, written as it drains. */
+  private oversized(res: ServerResponse, status: number, bytes: number, entry: RequestLogEntry): void {
+    const head = Buffer.from('{"accepted": 0, "last_sequence": 0, "pad": "');
+    const tail = Buffer.from('"}');
+    const chunk = Buffer.alloc(64 * 1024, 0x78);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': bytes });
+    let left = bytes - head.length - tail.length;
+    let sent = head.length;
+    res.on('close', () => {
+      entry.responseBytes = sent;
+    });
+    res.write(head);
+    const pump = () => {
+      while (left > 0 && !res.destroyed) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        sent += n;
+        if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return; // wait for 'drain'
+      }
+      if (left === 0 && !res.destroyed) {
+        sent += tail.length;
+        res.end(tail);
+      }
+    };
+    res.on('drain', pump);
+    pump();
   }
 
   private handle(req: IncomingMessage, method: string, path: string, query: string, body: Buffer): Reply {

@@ -136,6 +136,8 @@ export class Store {
   readonly rows: Row[] = [];
   readonly accepted: AcceptedEvent[] = [];
   private batches = 0;
+  /** Keys the next registrations issue instead of random ones (test-only: a known, distinctive key). */
+  readonly nextApiKeys: string[] = [];
 
   nextBatch(): number {
     this.batches += 1;
@@ -175,8 +177,9 @@ export class Store {
     hostname: string;
     metadata?: Record<string, unknown> | null;
     builtin?: boolean;
+    apiKey?: string;
   }): Registered {
-    const apiKey = newApiKey();
+    const apiKey = opts.apiKey ?? this.nextApiKeys.shift() ?? newApiKey();
     const collector: Collector = {
       id: randomUUID(),
       workspaceId: opts.workspaceId,
@@ -206,6 +209,7 @@ export class Store {
     this.workspaces.clear();
     this.collectors.clear();
     this.conversations.clear();
+    this.nextApiKeys.length = 0;
     this.rows.length = 0;
     this.accepted.length = 0;
     this.batches = 0;
