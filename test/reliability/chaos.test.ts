@@ -11,7 +11,7 @@ import { formatChecks, runChaos } from '../../reliability/chaos/harness.js';
 describe('chaos run (short)', () => {
   it('kills, crash points and faults lose nothing and store nothing twice', async () => {
     const result = await runChaos({
-      durationSec: 6,
+      durationSec: 3,
       seed: 42,
       sessions: 8,
       minimums: {
