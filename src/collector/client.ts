@@ -30,6 +30,8 @@ export interface ClientOptions {
   userAgent?: string;
   /** @default 1 MiB */
   maxResponseBytes?: number;
+  /** Test-only: called with `B http <n>` before and `E http <n>` after each request (`AIOBSCURA_PHASE_FILE`). */
+  phase?: ((line: string) => void) | undefined;
 }
 
 export interface CollectorClient {
@@ -64,7 +66,7 @@ export function createClient(opts: ClientOptions): CollectorClient {
     };
     if (body !== undefined) req.body = JSON.stringify(body);
     if (signal) req.signal = signal;
-    return fetchOnce(req);
+    return opts.phase ? marked(opts.phase, () => fetchOnce(req)) : fetchOnce(req);
   };
 
   return {
@@ -88,6 +90,19 @@ export function createClient(opts: ClientOptions): CollectorClient {
       return classifyCompleteResponse(result.response, new Date());
     },
   };
+}
+
+let requestNo = 0;
+
+/** Wraps one request in phase markers: a `B http n` without its `E` proves a kill while it was in flight. */
+async function marked<T>(phase: (line: string) => void, start: () => Promise<T>): Promise<T> {
+  const n = ++requestNo;
+  phase(`B http ${n}`);
+  try {
+    return await start();
+  } finally {
+    phase(`E http ${n}`);
+  }
 }
 
 /**

@@ -14,13 +14,16 @@ export interface PublisherOptions {
   log?: ((level: 'info' | 'warn', message: string) => void) | undefined;
   /** The reliability suite's deterministic crash point (`AIOBSCURA_CRASH_AT`), if any. */
   crashAt?: string | null | undefined;
+  /** Test-only phase markers around each HTTP request (`AIOBSCURA_PHASE_FILE`). */
+  phase?: ((line: string) => void) | undefined;
 }
 
 export const COLLECTOR_VERSION = '0.1.0';
 
 /** The one-attempt HTTP client for the configured server and credentials. */
-export function clientFor(config: CollectorConfig) {
+export function clientFor(config: CollectorConfig, phase?: (line: string) => void) {
   return createClient({
+    phase,
     serverUrl: normalizeServerUrl(config.serverUrl ?? '', config.allowInsecureHttp),
     collectorId: config.collectorId ?? '',
     apiKey: config.apiKey ?? '',
@@ -31,7 +34,7 @@ export function clientFor(config: CollectorConfig) {
 
 export function createPublisher(db: Db, config: CollectorConfig, opts: PublisherOptions = {}): Publisher {
   const serverUrl = normalizeServerUrl(config.serverUrl ?? '', config.allowInsecureHttp);
-  const client = clientFor(config);
+  const client = clientFor(config, opts.phase);
   return new Publisher(
     db,
     { ...config, serverUrl },

@@ -54,6 +54,8 @@ export interface ResolvedConfig {
   readonly collector: CollectorConfig;
   /** `AIOBSCURA_CRASH_AT`: a deterministic crash point for the reliability suite, never set in normal use. */
   readonly crashAt: string | null;
+  /** `AIOBSCURA_PHASE_FILE`: where the daemon appends test-only phase markers (see phase-marker.ts), or null. */
+  readonly phaseFile: string | null;
 }
 
 /** Values given on the command line; they win over the file, which wins over the environment defaults. */
@@ -117,5 +119,6 @@ export function resolveConfig(
     idleCloseSecs: file.sync?.idle_close_secs ?? 30,
     collector: collector.config,
     crashAt: (env as { AIOBSCURA_CRASH_AT?: string }).AIOBSCURA_CRASH_AT || null,
+    phaseFile: (env as { AIOBSCURA_PHASE_FILE?: string }).AIOBSCURA_PHASE_FILE || null,
   });
 }

@@ -7,6 +7,7 @@ export {
   resolveConfig,
 } from './config.js';
 export { defaultConfigPath, defaultDatabasePath, expandHome, type PathEnv } from './paths.js';
+export { openPhaseMarker, type PhaseMarker } from './phase-marker.js';
 export {
   assertWritable,
   type CollectorSectionValues,

@@ -41,6 +41,8 @@ export interface IngestDeps {
   idleBeforeMs: number;
   /** Runs inside each chunk's transaction, after its rows are written and before the commit (test hook). */
   beforeCommit?: () => void;
+  /** Test-only phase markers around each chunk's transaction (`AIOBSCURA_PHASE_FILE`). */
+  phase?: ((line: string) => void) | undefined;
   /** Called after each committed chunk, so the caller can report progress or yield to the event loop. */
   onChunk?: (committedBytes: number) => void;
 }
@@ -220,7 +222,7 @@ async function readNewLines(
           lastTimestamp,
         };
       },
-      { beforeCommit: deps.beforeCommit },
+      { beforeCommit: deps.beforeCommit, phase: deps.phase },
     );
     outcome.records += totals.records;
     outcome.messages += totals.messages;

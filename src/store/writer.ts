@@ -140,7 +140,7 @@ export class ChunkWriter {
     file: { id: number; path: string; assistant: string; generation: number; dedupeBelow: number },
     now: string,
     produce: (write: (line: ChunkLine) => void) => Checkpoint,
-    hooks?: { beforeCommit?: (() => void) | undefined },
+    hooks?: { beforeCommit?: (() => void) | undefined; phase?: ((line: string) => void) | undefined },
   ): ChunkTotals {
     const totals: ChunkTotals = { records: 0, messages: 0, duplicates: 0, warnings: 0 };
     this.assistant = file.assistant;
@@ -148,11 +148,14 @@ export class ChunkWriter {
     this.freshTypes.clear();
     this.db
       .transaction(() => {
+        // Test-only markers, written inside the transaction: an unmatched `B txn` proves a kill before COMMIT.
+        hooks?.phase?.('B txn');
         this.nextRecordId = (this.st.maxRecordId.get() as number) + 1;
         const checkpoint = produce((line) => this.writeLine(file, line, now, totals));
         this.flushSessions();
         this.files.setCheckpoint(file.id, checkpoint, now);
         hooks?.beforeCommit?.();
+        hooks?.phase?.('E txn');
       })
       .immediate();
     return totals;

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { ResolvedConfig } from '../config/index.js';
+import { openPhaseMarker, type PhaseMarker, type ResolvedConfig } from '../config/index.js';
 import { type FileOutcome, ingestFile, isUnchanged } from '../ingest/index.js';
 import { type DiscoveredFile, discoverAll } from '../sources/index.js';
 import { ChunkWriter, type Db, type FileStatRow, SourceFiles } from '../store/index.js';
@@ -47,6 +47,8 @@ export class SyncPass {
   private readonly writer: ChunkWriter;
   /** The files of the last full discovery, so a pass for a few changed paths need not walk the tree. */
   private discovered = new Map<string, DiscoveredFile>();
+  /** Test-only markers around each ingest transaction (`AIOBSCURA_PHASE_FILE`); undefined in normal use. */
+  private readonly phase: PhaseMarker | undefined;
 
   constructor(
     private readonly db: Db,
@@ -55,6 +57,7 @@ export class SyncPass {
   ) {
     this.files = new SourceFiles(db);
     this.writer = new ChunkWriter(db, this.files);
+    this.phase = openPhaseMarker(config.phaseFile);
   }
 
   /**
@@ -163,6 +166,7 @@ export class SyncPass {
           this.config.crashAt === 'after-message-insert-before-commit'
             ? () => process.kill(process.pid, 'SIGKILL')
             : undefined,
+        phase: this.phase,
         onChunk: (bytes) => events.onProgress?.(bytes, c.file.path),
       });
     } catch (err) {

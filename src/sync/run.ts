@@ -1,5 +1,5 @@
 import chokidar from 'chokidar';
-import type { ResolvedConfig } from '../config/index.js';
+import { openPhaseMarker, type ResolvedConfig } from '../config/index.js';
 import { type Db, openDatabase } from '../store/index.js';
 import { SyncLock } from './lock.js';
 import { type PassEvents, type PassSummary, SyncPass } from './pass.js';
@@ -48,7 +48,11 @@ async function loadPublisher(
   if (!config.collector.enabled) return null;
   // Imported here so that with `enabled = false` no collector code is even loaded.
   const { createPublisher } = await import('../collector/index.js');
-  return createPublisher(db, config.collector, { log, crashAt: config.crashAt });
+  return createPublisher(db, config.collector, {
+    log,
+    crashAt: config.crashAt,
+    phase: openPhaseMarker(config.phaseFile),
+  });
 }
 
 /**

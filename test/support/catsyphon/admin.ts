@@ -180,6 +180,11 @@ export class AdminApi {
     return this.store.rowsOf(sessionId);
   }
 
+  /** How many rows are stored (all sessions): a cheap progress probe for long runs that poll. */
+  rowCount(): number {
+    return this.store.rows.length;
+  }
+
   /** Every accepted event including session_start/session_end/metadata/unknown types. */
   events(sessionId?: string): readonly AcceptedEvent[] {
     const all = this.store.accepted;
@@ -253,6 +258,7 @@ function asList<T>(v: unknown): T[] {
  *   GET  /__admin/conversations ; GET /__admin/conversations/{session_id percent-encoded}
  *   GET  /__admin/requests[?since_id=N]
  *   GET  /__admin/counters ; POST /__admin/counters/reset
+ *   GET  /__admin/summary                      → {rows: stored row count, counters}
  *   POST /__admin/reset
  */
 export async function handleAdminHttp(
@@ -359,6 +365,8 @@ export async function handleAdminHttp(
       }
       case 'GET /counters':
         return ok(admin.counters());
+      case 'GET /summary':
+        return ok({ rows: admin.rowCount(), counters: admin.counters() });
       case 'POST /counters/reset':
         admin.resetCounters();
         return ok(admin.counters());
