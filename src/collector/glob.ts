@@ -11,7 +11,8 @@ function literal(c: string): string {
 
 export function globToRegExp(glob: string): RegExp {
   let re = '';
-  const g = glob.length > 1 ? glob.replace(/\/+$/, '') : glob;
+  // A trailing `/` or `/**` adds nothing: what a pattern matches already covers the folders below it.
+  const g = glob.length > 1 ? glob.replace(/(?:\/\*\*)+\/*$|\/+$/, '') || '/' : glob;
   for (let i = 0; i < g.length; i++) {
     const c = g[i]!;
     if (c === '*' && g[i + 1] === '*') {
@@ -30,7 +31,7 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}(?:/.*)?$`);
 }
 
-/** Compiled once per configuration: true when any pattern matches `dir`. */
+/** Compiled once per configuration: the first pattern that matches `dir`, or null. */
 export function globMatcher(globs: readonly string[]): (dir: string) => string | null {
   const compiled = globs.map((g) => ({ glob: g, re: globToRegExp(g) }));
   return (dir) => compiled.find((c) => c.re.test(dir))?.glob ?? null;

@@ -20,14 +20,14 @@ export const PLANTED_KINDS = ['github_token', 'aws_access_key', 'jwt', 'private_
 
 export const PLANTED_SESSION = '5ec0e700-0000-4000-8000-000000000001';
 
-function line(type: 'user' | 'assistant', n: number, cwd: string, message: object): string {
+function line(type: 'user' | 'assistant', n: number, cwd: string | null, message: object): string {
   return `${JSON.stringify({
     type,
     uuid: `5ec0e700-0000-4000-8000-${String(n).padStart(12, '0')}`,
     parentUuid: n > 1 ? `5ec0e700-0000-4000-8000-${String(n - 1).padStart(12, '0')}` : null,
     sessionId: PLANTED_SESSION,
     timestamp: new Date(Date.UTC(2026, 10, 27, 9, 0, n)).toISOString(),
-    cwd,
+    ...(cwd === null ? {} : { cwd }),
     message,
   })}\n`;
 }
@@ -42,9 +42,9 @@ const usage = {
 /** Writes the session as `<projectsDir>/-w/<session>.jsonl` (session id overridable) and returns its path. */
 export function writePlantedSession(
   projectsDir: string,
-  opts: { cwd?: string; sessionId?: string; at?: Date } = {},
+  opts: { cwd?: string | null; sessionId?: string; at?: Date } = {},
 ): string {
-  const cwd = opts.cwd ?? '/work/secret-project';
+  const cwd = opts.cwd === undefined ? '/work/secret-project' : opts.cwd;
   const p = PLANTED;
   const assistant = (n: number, id: string, block: object) =>
     line('assistant', n, cwd, { id, role: 'assistant', model: 'claude-x', content: [block], usage });
