@@ -73,7 +73,18 @@ export function writePlantedSession(
     }) +
     assistant(5, 'msg_2', { type: 'text', text: `Deployed. Set password = "${p.password}" in the vault.` }) +
     line('user', 6, cwd, { role: 'user', content: 'thanks' });
-  if (opts.sessionId) text = text.replaceAll(PLANTED_SESSION, opts.sessionId);
+  const sid = opts.sessionId;
+  if (sid) {
+    // Record uuids must differ between sessions too: the store treats a repeated uuid as the same record.
+    text = text
+      .replaceAll(PLANTED_SESSION, sid)
+      .replace(
+        /"(uuid|parentUuid)":"5ec0e700-0000-4000-8000-0000(\d{8})"/g,
+        (_m, k: string, n: string) => `"${k}":"${sid.slice(0, 24)}${sid.slice(-4)}${n}"`,
+      )
+      // So are API message ids: usage is counted once per response across sessions.
+      .replaceAll('"id":"msg_', `"id":"msg_${sid.slice(-4)}_`);
+  }
   if (opts.at) {
     // Shift every timestamp so the session's activity lies at `opts.at`.
     const shift = opts.at.getTime() - Date.UTC(2026, 10, 27, 9, 0, 0);
