@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/index.js';
 import { type RunningCatsyphonServer, startCatsyphonServer } from '../support/catsyphon/index.js';
 import { fakeHome, type Home, runAsync } from '../support/cli.js';
-import { PLANTED_KINDS, plantedValues, writePlantedSession } from '../support/privacy.js';
+import { PLANTED_KINDS, PLANTED_SESSION, plantedValues, writePlantedSession } from '../support/privacy.js';
 
 const servers: RunningCatsyphonServer[] = [];
 afterEach(async () => {
@@ -75,5 +75,16 @@ describe('a session file with planted credentials', () => {
     const hashes = (s: RunningCatsyphonServer) => s.admin.events().map((e) => `${e.type} ${e.hash}`);
     expect(hashes(redacted.server).length).toBeGreaterThanOrEqual(7);
     expect(hashes(redacted.server)).toEqual(hashes(plain.server));
+  });
+
+  it('`collector preview` shows exactly what the server received, redacted and withheld content included', async () => {
+    const { server, home } = await publishOnce({ send_thinking: false });
+    const preview = await runAsync(home, ['collector', 'preview', PLANTED_SESSION, '--json']);
+    expect(preview.code, preview.stderr).toBe(0);
+    const shown = (JSON.parse(preview.stdout) as { events: { event_hash: string; data: unknown }[] }).events;
+    const received = server.admin.events().map((e) => ({ event_hash: e.hash, data: e.data }));
+    expect(shown.map((e) => ({ event_hash: e.event_hash, data: e.data }))).toEqual(received);
+    expect(preview.stdout).toContain('[REDACTED:github_token]');
+    expect(preview.stdout).toContain('[withheld: send_thinking = false]');
   });
 });

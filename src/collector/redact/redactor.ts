@@ -3,7 +3,7 @@
  * patterns compiled once) and is then a pure string → string function; {@link redactDeep} applies it to every
  * string inside a JSON-like value (object keys are left alone: they are field names, not content).
  */
-import { BUILTIN_DETECTORS, type Detector } from './detectors.js';
+import { ANY_HINT, BUILTIN_DETECTORS, type Detector } from './detectors.js';
 
 export type Redactor = (s: string) => string;
 
@@ -45,10 +45,10 @@ export function createRedactor(customPatterns: readonly string[] = []): Redactor
     hint: () => true,
     regex: new RegExp(p, 'g'),
   }));
-  const detectors = [...BUILTIN_DETECTORS, ...custom];
   return (s: string) => {
     let out = s;
-    for (const d of detectors) if (d.hint(out)) out = applyDetector(out, d);
+    if (ANY_HINT.test(s)) for (const d of BUILTIN_DETECTORS) if (d.hint(out)) out = applyDetector(out, d);
+    for (const d of custom) out = applyDetector(out, d);
     return out;
   };
 }
