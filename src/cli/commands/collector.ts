@@ -190,6 +190,15 @@ export async function statusCommand(
     flush_interval_secs: cc.flushIntervalSecs,
     timeout_secs: cc.timeoutSecs,
     max_retries: cc.maxRetries,
+    // What leaves the machine (docs/CONFIG.md, Privacy).
+    redact: cc.redact,
+    redact_patterns: cc.redactPatterns.length,
+    send_raw_data: cc.sendRawData,
+    send_thinking: cc.sendThinking,
+    send_tool_results: cc.sendToolResults,
+    include_projects: cc.includeProjects.length > 0 ? cc.includeProjects : null,
+    exclude_projects: cc.excludeProjects.length > 0 ? cc.excludeProjects : null,
+    backfill_since: cc.backfillSince,
   };
   let session: unknown = null;
   if (opts.session && cc.enabled) {
