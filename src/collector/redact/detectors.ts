@@ -131,15 +131,16 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     kind: 'anthropic_api_key',
     hint: has('sk-ant-'),
-    regex: /(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])/g,
+    regex: /(?<![A-Za-z0-9_+/-])sk-ant-[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_+/=-])/g,
   },
   {
     kind: 'openai_api_key',
     hint: has('sk-'),
     // Project/service keys carry a typed prefix; legacy keys are one unbroken alphanumeric run (an
-    // identifier like `sk-learn-model` has hyphens and is not matched).
+    // identifier like `sk-learn-model` has hyphens and is not matched). Neighbouring base64 characters
+    // (`+`, `/`, `=`) mean the run is part of a blob, not a key.
     regex:
-      /(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{32,})(?![A-Za-z0-9_-])/g,
+      /(?<![A-Za-z0-9_+/-])sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{32,})(?![A-Za-z0-9_+/=-])/g,
   },
   {
     kind: 'jwt',
