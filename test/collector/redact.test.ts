@@ -149,6 +149,36 @@ describe('built-in detectors: positive samples', () => {
   });
 });
 
+describe('secret-named fields of parsed objects (tool parameters, raw_data)', () => {
+  it('a string under a password/secret key is redacted whole; placeholders, other keys and non-strings are kept', () => {
+    const input = {
+      user: 'app',
+      password: 'hunter2-prod',
+      db: { dbPassword: 'x9-long', client_secret: 'cs-123', SECRET_KEY: 'k' },
+      kept: {
+        password: '',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell placeholder, on purpose
+        passphrase: '${PASS}',
+        secret: true,
+        secretName: 'tls-cert',
+        password_hash: '$2b$10$abc',
+      },
+      note: 'the password is in the vault',
+    };
+    expect(redactDeep(input, redact)).toEqual({
+      user: 'app',
+      password: '[REDACTED:password_assignment]',
+      db: {
+        dbPassword: '[REDACTED:password_assignment]',
+        client_secret: '[REDACTED:password_assignment]',
+        SECRET_KEY: '[REDACTED:password_assignment]',
+      },
+      kept: input.kept,
+      note: 'the password is in the vault',
+    });
+  });
+});
+
 describe('built-in detectors: negative samples', () => {
   const sha1 = createHash('sha1').update('x').digest('hex');
   const sha256 = createHash('sha256').update('x').digest('hex');

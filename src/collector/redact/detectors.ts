@@ -40,6 +40,17 @@ export function isPlaceholder(value: string): boolean {
   return PLACEHOLDER.test(value.trim());
 }
 
+/**
+ * A JSON field whose name says it holds a password or secret (`password`, `dbPassword`, `client_secret`,
+ * `SECRET_KEY`, …): in a parsed object (tool parameters, `raw_data`) the key and the value are separate strings,
+ * so the assignment detector cannot see them together.
+ */
+const SECRET_FIELD = /(?:password|passwd|passphrase|secret(?:[_-]?access)?(?:[_-]?key)?)$/i;
+
+export function isSecretField(key: string): boolean {
+  return SECRET_FIELD.test(key);
+}
+
 /** An unquoted value followed by a call, index, member access or argument separator is code, not a literal. */
 const CODE_FOLLOW = /^[([.,)]/;
 const IDENT_LIKE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/;

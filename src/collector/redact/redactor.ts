@@ -1,9 +1,10 @@
 /**
  * Applies the detectors to what leaves the machine. A {@link Redactor} is built once per configuration (custom
  * patterns compiled once) and is then a pure string → string function; {@link redactDeep} applies it to every
- * string inside a JSON-like value (object keys are left alone: they are field names, not content).
+ * string inside a JSON-like value (object keys are left alone: they are field names, not content) and adds
+ * the one rule that needs the key: secret-named fields.
  */
-import { ANY_HINT, BUILTIN_DETECTORS, type Detector } from './detectors.js';
+import { ANY_HINT, BUILTIN_DETECTORS, type Detector, isPlaceholder, isSecretField } from './detectors.js';
 
 export type Redactor = (s: string) => string;
 
@@ -53,13 +54,22 @@ export function createRedactor(customPatterns: readonly string[] = []): Redactor
   };
 }
 
-/** A copy of a JSON-like value with `redact` applied to every string value (not to keys). */
+/**
+ * A copy of a JSON-like value with `redact` applied to every string value (not to keys). A string field named
+ * like a password or secret (`{"password": "…"}`) is redacted whole as `password_assignment` unless it is a
+ * placeholder, the structured form of `password = "…"`.
+ */
 export function redactDeep(value: unknown, redact: Redactor): unknown {
   if (typeof value === 'string') return redact(value);
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, redact);
+    for (const [k, v] of Object.entries(value)) {
+      out[k] =
+        typeof v === 'string' && v !== '' && isSecretField(k) && !isPlaceholder(v) && !v.startsWith('$')
+          ? marker('password_assignment')
+          : redactDeep(v, redact);
+    }
     return out;
   }
   return value;
