@@ -158,12 +158,18 @@ function addCollectorCommands(program: Command): void {
     .requiredOption('--workspace-id <uuid>', 'workspace to register in')
     .option('--hostname <name>', 'name shown on the server (default: this host name)')
     .option('--force', 'replace existing credentials', false)
+    .option('--yes', 'do not ask before enabling (the backfill numbers are still printed)', false)
     .option('--json', 'machine-readable output', false)
     .action(async (opts, cmd) => {
       // commander names a flag with two long forms after the last one.
       process.exitCode = await collectorCmd.registerCommand(
         cfg(cmd),
-        { ...opts, serverUrl: opts.serverUrl ?? opts.server },
+        {
+          ...opts,
+          serverUrl: opts.serverUrl ?? opts.server,
+          // Ask only a person at a terminal; scripts (stdin not a TTY) proceed with the numbers printed.
+          confirm: process.stdin.isTTY && !opts.yes ? collectorCmd.askOnTerminal : undefined,
+        },
         processOut,
       );
     });

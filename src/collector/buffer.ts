@@ -78,7 +78,15 @@ export function nextBatch(
   if (!state.sessionStartAcked) {
     const session = tracker.session(sessionId);
     if (session) {
-      push(sessionStartEvent(session, messages[0]!.observedAt, limits.mapping.maxEventBytes), 0);
+      push(
+        sessionStartEvent(
+          session,
+          messages[0]!.observedAt,
+          limits.mapping.maxEventBytes,
+          limits.mapping.redact,
+        ),
+        0,
+      );
       batch.includesStart = true;
     }
   }

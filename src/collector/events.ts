@@ -23,13 +23,19 @@
  *   the design's "never signature or encrypted_content" covers what we send, not just `content`. The usage
  *   carrier is synthetic and has no raw_data.
  * - Timestamps are sent as stored when already ISO UTC (`Z`); anything else is normalized through Date.
+ * - Privacy (docs/CONFIG.md): withheld content (send_thinking / send_tool_results = false) is replaced by a
+ *   marker first, then every content string (message text, tool parameters, results, error text, raw_data,
+ *   session metadata) goes through the redactor, and only then through sanitize/shrink, so byte limits are
+ *   enforced on what is really sent. Hashes are identity-based: neither step changes them.
  */
 import { derivedToolUseId, eventHash, HASH_PART, SESSION_IDENTITY } from './hash.js';
 import { errorType, rawLine, toolParameters } from './record-fields.js';
+import { redactDeep } from './redact/index.js';
 import { isPlainObject, sanitizeEvent, shrinkEvent } from './sanitize.js';
 import type { CollectorEvent, LocalMessage, LocalSession, MappingOptions } from './types.js';
 import { AUTHOR_ROLES } from './validate.js';
 import { wireSessionId } from './wire.js';
+import { THINKING_WITHHELD, TOOL_RESULT_WITHHELD, withheldRaw } from './withhold.js';
 
 export const DEFAULT_MAX_EVENT_BYTES = 512 * 1024;
 const MAX_AGENT_VERSION_CHARS = 50;
@@ -64,10 +70,31 @@ function truncateChars(s: string, max: number): string {
   return cps.length <= max ? s : cps.slice(0, max).join('');
 }
 
+/** Fields of `data` that carry content (as opposed to ids, enums, models and numbers): what is redacted. */
+const CONTENT_FIELDS = [
+  'content',
+  'parameters',
+  'result',
+  'error_message',
+  'message',
+  'raw_data',
+  'working_directory',
+  'git_branch',
+  'summaries',
+  'compaction_events',
+] as const;
+
+function redactContent(data: Data, redact: MappingOptions['redact']): Data {
+  if (!redact) return data;
+  for (const k of CONTENT_FIELDS) if (data[k] !== undefined) data[k] = redactDeep(data[k], redact);
+  return data;
+}
+
 export function sessionStartEvent(
   session: LocalSession,
   observedAt: string,
   maxEventBytes = DEFAULT_MAX_EVENT_BYTES,
+  redact: MappingOptions['redact'] = null,
 ): CollectorEvent {
   const observed = isoUtc(observedAt) ?? isoUtc(session.startedAt) ?? EPOCH;
   const wire = wireSessionId(session.id);
@@ -92,7 +119,7 @@ export function sessionStartEvent(
       emitted_at: isoUtc(session.startedAt) ?? observed,
       observed_at: observed,
       event_hash: eventHash(wire, SESSION_IDENTITY, HASH_PART.sessionStart),
-      data,
+      data: redactContent(data, redact),
     },
     maxEventBytes,
   );
@@ -227,10 +254,21 @@ export function messageEvents(
   const needRaw = opts.sendRawData || msg.messageType === 'error';
   const raw = needRaw ? rawLine(msg) : null;
   const { type, data } = dataFor(msg, raw?.value ?? null);
+  const withheld = { thinking: opts.sendThinking === false, toolResults: opts.sendToolResults === false };
+  if (type === 'thinking' && withheld.thinking) {
+    data.content = THINKING_WITHHELD;
+    data.withheld = true;
+  }
+  if (type === 'tool_result' && withheld.toolResults) {
+    data.result = TOOL_RESULT_WITHHELD;
+    if (data.error_message !== null) data.error_message = TOOL_RESULT_WITHHELD;
+    data.withheld = true;
+  }
   if (opts.sendRawData && raw) {
-    data.raw_data = raw.value;
+    data.raw_data = withheldRaw(raw.value, withheld);
     if (raw.lossy) data.raw_data_lossy = true;
   }
+  redactContent(data, opts.redact);
   const envelope = { emitted_at: emitted, observed_at: observed };
   const events = [
     finish(

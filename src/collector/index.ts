@@ -48,10 +48,13 @@ export function createPublisher(db: Db, config: CollectorConfig, opts: Publisher
   );
 }
 
+export { type BackfillEstimate, backfillEstimate } from './backfill.js';
 export { createClient, registerCollector } from './client.js';
 export { maskSecret } from './errors.js';
 export { messageEvents, sessionStartEvent, validateEvent, wireSessionId } from './mapping.js';
+export { mappingOptionsFor } from './mapping-options.js';
 export { Publisher } from './publisher.js';
 export * from './report.js';
+export { SessionSelector } from './selection.js';
 export { SessionTracker } from './tracker.js';
 export { normalizeServerUrl } from './url.js';

@@ -18,8 +18,11 @@ import type { Db } from '../store/index.js';
 import { type Batch, nextBatch } from './buffer.js';
 import type { Client, Outcome } from './client.js';
 import { sessionEndEvent, wireSessionId } from './mapping.js';
+import { mappingOptionsFor } from './mapping-options.js';
 import { backoffDelay, PAUSED_RETRY_MS, roundPause } from './retry.js';
+import { SessionSelector } from './selection.js';
 import { type PendingSession, SessionTracker } from './tracker.js';
+import type { MappingOptions } from './types.js';
 
 const CONCURRENCY = 4;
 /** A pause that only the user lifts (`collector resume --reset-cursors` or `collector register`). */
@@ -83,6 +86,10 @@ export class Publisher {
   /** Successful requests so far: a batch is suspect only when others succeeded while it failed. */
   private successes = 0;
   private loggedPause: string | null = null;
+  /** include/exclude_projects and backfill_since: sessions it refuses are never looked at. */
+  private readonly selector: SessionSelector;
+  /** Built once: compiling the redactor's custom patterns per batch would be wasted work. */
+  private readonly mapping: MappingOptions;
 
   constructor(
     db: Db,
@@ -90,6 +97,8 @@ export class Publisher {
     private readonly deps: PublisherDeps,
   ) {
     this.tracker = new SessionTracker(db);
+    this.selector = new SessionSelector(db, config);
+    this.mapping = mappingOptionsFor(config);
     this.clock = deps.clock ?? (() => new Date());
     this.random = deps.random ?? Math.random;
     const g = this.tracker.global();
@@ -150,7 +159,7 @@ export class Publisher {
       }
       if (!progressed) break;
     }
-    const remaining = this.tracker.pending().length;
+    const remaining = this.selected(this.tracker.pending()).length;
     if (remaining > 0 && reason === null)
       reason = deadline.aborted ? 'shutdown timeout reached' : 'waiting to retry';
     return { remainingSessions: remaining, reason: remaining > 0 ? reason : null };
@@ -238,6 +247,7 @@ export class Publisher {
     ).toISOString();
     for (const s of this.tracker.idleCompleted(idleBefore)) {
       if (signal.aborted || this.pausedReason()) return;
+      if (!this.selector.publishes(s.sessionId)) continue;
       const wireId = wireSessionId(s.sessionId);
       const end = sessionEndEvent(s.lastEmittedAt, this.now(), wireId);
       const [sequence] = this.tracker.assignSequences(
@@ -270,11 +280,15 @@ export class Publisher {
       this.fullScanDue = false;
       this.lastFullScan = nowMs;
       this.backlog.clear();
-      return this.tracker.pending();
+      return this.selected(this.tracker.pending());
     }
     const ids = [...this.backlog];
     this.backlog.clear();
-    return this.tracker.pendingAmong(ids);
+    return this.selected(this.tracker.pendingAmong(ids));
+  }
+
+  private selected(pending: PendingSession[]): PendingSession[] {
+    return pending.filter((p) => this.selector.publishes(p.sessionId));
   }
 
   /**
@@ -318,7 +332,7 @@ export class Publisher {
         {
           batchSize: m.limit,
           maxBatchBytes: this.config.maxBatchBytes,
-          mapping: { maxEventBytes: this.config.maxEventBytes, sendRawData: this.config.sendRawData },
+          mapping: this.mapping,
         },
         this.config.serverUrl ?? '',
         this.backfilled(sessionId),

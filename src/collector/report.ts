@@ -9,7 +9,9 @@ export interface Backlog {
   oldestObservedAt: string | null;
 }
 
-export function backlog(db: Db): Backlog {
+/** `skip`: sessions the selection keeps local (selection.ts): not backlog, they are never sent. */
+export function backlog(db: Db, skip: ReadonlySet<string> = new Set()): Backlog {
+  if (skip.size > 0) return backlogWithout(db, skip);
   const r = db
     .prepare(
       `SELECT count(DISTINCT m.session_id) AS sessions, count(*) AS messages, min(m.observed_at) AS oldest
@@ -18,6 +20,25 @@ export function backlog(db: Db): Backlog {
     )
     .get() as { sessions: number; messages: number; oldest: string | null };
   return { sessions: r.sessions, messages: r.messages, oldestObservedAt: r.oldest };
+}
+
+function backlogWithout(db: Db, skip: ReadonlySet<string>): Backlog {
+  const rows = db
+    .prepare(
+      `SELECT m.session_id AS id, count(*) AS messages, min(m.observed_at) AS oldest
+       FROM messages m LEFT JOIN collector_publish_state p ON p.session_id = m.session_id
+       WHERE m.seq > coalesce(p.last_published_seq, 0) AND coalesce(p.status, 'active') != 'failed'
+       GROUP BY m.session_id`,
+    )
+    .all() as { id: string; messages: number; oldest: string }[];
+  const out: Backlog = { sessions: 0, messages: 0, oldestObservedAt: null };
+  for (const r of rows) {
+    if (skip.has(r.id)) continue;
+    out.sessions += 1;
+    out.messages += r.messages;
+    if (out.oldestObservedAt === null || r.oldest < out.oldestObservedAt) out.oldestObservedAt = r.oldest;
+  }
+  return out;
 }
 
 export interface SessionPublishRow {

@@ -78,4 +78,10 @@ export interface LocalSession {
 export interface MappingOptions {
   maxEventBytes: number;
   sendRawData: boolean;
+  /** false: thinking events keep their place with the content withheld (withhold.ts). Default true. */
+  sendThinking?: boolean;
+  /** false: tool_result events keep their place with the output withheld (withhold.ts). Default true. */
+  sendToolResults?: boolean;
+  /** Applied to every content string that leaves (redact/); null or absent sends text as stored. */
+  redact?: ((s: string) => string) | null;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { expandHome, type PathEnv } from './paths.js';
 
 /**
  * The `[collector]` section: the seed's keys and defaults plus DESIGN.md §3.7's additions. Values are
@@ -30,6 +31,13 @@ export const collectorFileSchema = z.strictObject({
   complete_after_idle_minutes: z.number().min(0).optional(),
   allow_insecure_http: z.boolean().optional(),
   send_raw_data: z.boolean().optional(),
+  send_thinking: z.boolean().optional(),
+  send_tool_results: z.boolean().optional(),
+  redact: z.boolean().optional(),
+  redact_patterns: z.array(z.string()).optional(),
+  include_projects: z.array(z.string().min(1)).optional(),
+  exclude_projects: z.array(z.string().min(1)).optional(),
+  backfill_since: z.string().min(1).optional(),
 });
 
 export type CollectorFile = z.infer<typeof collectorFileSchema>;
@@ -49,6 +57,16 @@ export interface CollectorConfig {
   readonly completeAfterIdleMinutes: number;
   readonly allowInsecureHttp: boolean;
   readonly sendRawData: boolean;
+  readonly sendThinking: boolean;
+  readonly sendToolResults: boolean;
+  /** Secret redaction of what is sent (collector/redact); the local database always keeps everything. */
+  readonly redact: boolean;
+  readonly redactPatterns: readonly string[];
+  /** Globs on a session's working directory (collector/selection.ts). */
+  readonly includeProjects: readonly string[];
+  readonly excludeProjects: readonly string[];
+  /** Sessions whose last activity is before this instant are never published; null = no limit. */
+  readonly backfillSince: string | null;
   /** Where each value came from, for `collector status` (flag > env > file > default). */
   readonly sources: Readonly<Record<string, 'flag' | 'env' | 'file' | 'default'>>;
 }
@@ -65,6 +83,9 @@ export const COLLECTOR_DEFAULTS = {
   complete_after_idle_minutes: 0,
   allow_insecure_http: false,
   send_raw_data: true,
+  send_thinking: true,
+  send_tool_results: true,
+  redact: true,
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -87,11 +108,48 @@ function envBool(name: string, v: string): boolean {
   throw new Error(`${name}: expected true or false, got "${v}"`);
 }
 
+/**
+ * Each invalid `redact_patterns` entry, named by key and index. A pattern matching the empty string is refused
+ * too: it would insert a marker between every two characters.
+ */
+export function redactPatternProblems(patterns: readonly string[]): string[] {
+  const problems: string[] = [];
+  patterns.forEach((p, i) => {
+    try {
+      if (new RegExp(p).test(''))
+        problems.push(`collector.redact_patterns[${i}]: ${JSON.stringify(p)} matches the empty string`);
+    } catch (err) {
+      problems.push(
+        `collector.redact_patterns[${i}]: invalid regular expression ${JSON.stringify(p)}: ${(err as Error).message}`,
+      );
+    }
+  });
+  return problems;
+}
+
+const DURATION_MS = { h: 36e5, d: 864e5, w: 7 * 864e5 } as const;
+
+/**
+ * `backfill_since` as an ISO UTC instant: an ISO date or date-time (a date alone means its midnight UTC), or a
+ * duration back from `now` (`30d`, `12h`, `2w`). Null when it is neither.
+ */
+export function parseBackfillSince(value: string, now: Date): string | null {
+  const rel = /^(\d+)\s*(h|d|w)$/.exec(value.trim());
+  if (rel)
+    return new Date(now.getTime() - Number(rel[1]) * DURATION_MS[rel[2] as 'h' | 'd' | 'w']).toISOString();
+  if (!/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim())) return null;
+  const ms = Date.parse(
+    /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? `${value.trim()}T00:00:00Z` : value.trim(),
+  );
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
 /** Resolves the section with precedence flags > env > file > defaults and checks the values together. */
 export function resolveCollector(
   file: CollectorFile | undefined,
-  env: CollectorEnv,
+  env: CollectorEnv & Pick<PathEnv, 'HOME'>,
   flags: CollectorFlags = {},
+  now: Date = new Date(),
 ): { config: CollectorConfig; problems: string[] } {
   const f = file ?? {};
   const sources: Record<string, 'flag' | 'env' | 'file' | 'default'> = {};
@@ -125,6 +183,12 @@ export function resolveCollector(
   }
   const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
   const D = COLLECTOR_DEFAULTS;
+  const backfillSince =
+    f.backfill_since === undefined ? undefined : parseBackfillSince(f.backfill_since, now);
+  if (backfillSince === null)
+    problems.push(
+      `collector.backfill_since: expected an ISO date (2026-01-31, 2026-01-31T12:00:00Z) or a duration like 30d, 12h, 2w, got "${f.backfill_since}"`,
+    );
   const config: CollectorConfig = {
     enabled: pick('enabled', flags.enabled, envEnabled, f.enabled, D.enabled),
     serverUrl: pick<string | null>(
@@ -182,8 +246,40 @@ export function resolveCollector(
       D.allow_insecure_http,
     ),
     sendRawData: pick('send_raw_data', undefined, undefined, f.send_raw_data, D.send_raw_data),
+    sendThinking: pick('send_thinking', undefined, undefined, f.send_thinking, D.send_thinking),
+    sendToolResults: pick(
+      'send_tool_results',
+      undefined,
+      undefined,
+      f.send_tool_results,
+      D.send_tool_results,
+    ),
+    redact: pick('redact', undefined, undefined, f.redact, D.redact),
+    redactPatterns: pick<readonly string[]>('redact_patterns', undefined, undefined, f.redact_patterns, []),
+    includeProjects: pick<readonly string[]>(
+      'include_projects',
+      undefined,
+      undefined,
+      f.include_projects?.map((g) => expandHome(g, env)),
+      [],
+    ),
+    excludeProjects: pick<readonly string[]>(
+      'exclude_projects',
+      undefined,
+      undefined,
+      f.exclude_projects?.map((g) => expandHome(g, env)),
+      [],
+    ),
+    backfillSince: pick<string | null>(
+      'backfill_since',
+      undefined,
+      undefined,
+      backfillSince ?? undefined,
+      null,
+    ),
     sources,
   };
+  problems.push(...redactPatternProblems(config.redactPatterns));
   if (config.batchSize < 1 || config.batchSize > 50) {
     problems.push(
       `collector.batch_size: must be between 1 and 50 (the server refuses larger batches), got ${config.batchSize}`,

@@ -43,6 +43,22 @@ export interface RegisterOptions {
   hostname?: string;
   force?: boolean;
   json?: boolean;
+  /**
+   * Asks the user whether to go ahead after the backfill numbers were printed (given only when stdin is a
+   * terminal and `--yes` was not passed). Without it, registration proceeds.
+   */
+  confirm?: ((question: string) => Promise<boolean>) | undefined;
+}
+
+/** A y/N question on the terminal: anything but y/yes is no. */
+export async function askOnTerminal(question: string): Promise<boolean> {
+  const readline = await import('node:readline/promises');
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 /** Registers this machine, then rewrites only `[collector]` of config.toml (atomically, mode 0600). */
@@ -66,6 +82,26 @@ export async function registerCommand(
     throw new CommandError(
       `cannot write ${config.configPath} (${(err as Error).message}); nothing was registered`,
     );
+  }
+  // What enabling would send at once: the history already stored (all of it when the server is new, since
+  // registering with another server resets the cursors), minus what the selection keeps local.
+  const estimate = withDb(config, (db) =>
+    c.backfillEstimate(db, config.collector, new c.SessionTracker(db).global().serverUrl !== serverUrl),
+  );
+  const since = config.collector.backfillSince;
+  const summary =
+    `Backfill: ${formatCount(estimate.sessions)} session(s), ${formatCount(estimate.events)} event(s) ` +
+    `already stored would be published to ${serverUrl}` +
+    (since ? ` (backfill_since ${since})` : '') +
+    (estimate.excludedSessions > 0
+      ? `; ${formatCount(estimate.excludedSessions)} session(s) (${formatCount(estimate.excludedEvents)} event(s)) stay local (include_projects/exclude_projects/backfill_since)`
+      : '') +
+    '.\n';
+  if (!opts.json) out.stdout(summary);
+  if (opts.confirm && !(await opts.confirm('Register and enable publishing? [y/N] '))) {
+    if (opts.json) printJson(out, { registered: false, backfill: estimate });
+    else out.stdout('Nothing was registered.\n');
+    return 1;
   }
   const reg = await c.registerCollector(
     serverUrl,
@@ -108,6 +144,7 @@ export async function registerCommand(
     api_key_prefix: c.maskSecret(reg.api_key),
     server_url: serverUrl,
     config: savedTo,
+    backfill: estimate,
   };
   if (opts.json) printJson(out, result);
   else {
@@ -136,7 +173,13 @@ export async function statusCommand(
   const maxAgeMs = opts.maxAge ? parseDuration(opts.maxAge) : null;
   const local = withDb(config, (db) => {
     const tracker = new c.SessionTracker(db);
-    return { global: tracker.global(), backlog: c.backlog(db), stats: c.publishStats(db) };
+    const excluded = new c.SessionSelector(db, cc).excluded();
+    return {
+      global: tracker.global(),
+      backlog: c.backlog(db, new Set(excluded.keys())),
+      stats: c.publishStats(db),
+      excluded: countReasons(excluded),
+    };
   });
   const settings = {
     enabled: cc.enabled,
@@ -147,6 +190,15 @@ export async function statusCommand(
     flush_interval_secs: cc.flushIntervalSecs,
     timeout_secs: cc.timeoutSecs,
     max_retries: cc.maxRetries,
+    // What leaves the machine (docs/CONFIG.md, Privacy).
+    redact: cc.redact,
+    redact_patterns: cc.redactPatterns.length,
+    send_raw_data: cc.sendRawData,
+    send_thinking: cc.sendThinking,
+    send_tool_results: cc.sendToolResults,
+    include_projects: cc.includeProjects.length > 0 ? cc.includeProjects : null,
+    exclude_projects: cc.excludeProjects.length > 0 ? cc.excludeProjects : null,
+    backfill_since: cc.backfillSince,
   };
   let session: unknown = null;
   if (opts.session && cc.enabled) {
@@ -181,12 +233,24 @@ export async function statusCommand(
         }
       : null,
     backlog: { ...local.backlog, age_ms: age },
+    excluded: local.excluded,
     counters: local.stats.counters,
     session,
   };
   if (opts.json) printJson(out, report);
   else out.stdout(renderStatus(report));
   return code;
+}
+
+/** Excluded sessions counted by reason (`exclude_projects: <glob>`, `not in include_projects`, …). */
+function countReasons(excluded: Map<string, string>): { sessions: number; reasons: Record<string, number> } {
+  const reasons: Record<string, number> = {};
+  for (const r of excluded.values()) {
+    // The backfill reason names each session's own time; counted by rule, not by instant.
+    const key = r.startsWith('backfill_since') ? 'backfill_since' : r;
+    reasons[key] = (reasons[key] ?? 0) + 1;
+  }
+  return { sessions: excluded.size, reasons };
 }
 
 function pauseHint(reason: string): string {
@@ -209,6 +273,7 @@ function renderStatus(r: {
   sources: Record<string, string>;
   pause: { reason: string; detail: string | null; location: string | null; hint: string } | null;
   backlog: { sessions: number; messages: number; oldestObservedAt: string | null };
+  excluded: { sessions: number; reasons: Record<string, number> };
   counters: Record<string, number>;
   session: unknown;
 }): string {
@@ -227,6 +292,11 @@ function renderStatus(r: {
     `sent ${formatCount(r.counters.sent ?? 0)}, accepted ${formatCount(r.counters.accepted ?? 0)}, ` +
       `duplicates ${formatCount(r.counters.duplicates ?? 0)}, rejected ${formatCount(r.counters.rejected ?? 0)}`,
   );
+  if (r.excluded.sessions > 0) {
+    lines.push(`excluded: ${formatCount(r.excluded.sessions)} session(s) never published`);
+    for (const [reason, n] of Object.entries(r.excluded.reasons))
+      lines.push(`  ${formatCount(n).padStart(6)}  ${reason}`);
+  }
   if (r.session) lines.push(`session: ${JSON.stringify(r.session)}`);
   return `${lines.join('\n')}\n`;
 }
@@ -292,13 +362,22 @@ export async function sessionsCommand(
   out: Out,
 ): Promise<number> {
   const c = await collector();
-  const rows = withDb(config, (db) => c.publishSessions(db, all));
+  const rows = withDb(config, (db) => {
+    const excluded = new c.SessionSelector(db, config.collector).excluded();
+    // An excluded session is listed as such (with the reason) instead of as waiting to be published.
+    return c.publishSessions(db, all).map((r) => {
+      const reason = excluded.get(r.session_id);
+      return reason === undefined
+        ? { ...r, excluded_reason: null }
+        : { ...r, status: 'excluded', excluded_reason: reason };
+    });
+  });
   if (json) printJson(out, rows);
   else if (rows.length === 0) out.stdout(all ? 'No sessions.\n' : 'Nothing waiting to be published.\n');
   else {
     out.stdout(
       `${table(
-        ['SESSION', 'STATUS', 'SENT UP TO', 'LAST SEQ', 'PENDING', 'LAST PUBLISHED', 'ERROR'],
+        ['SESSION', 'STATUS', 'SENT UP TO', 'LAST SEQ', 'PENDING', 'LAST PUBLISHED', 'ERROR / REASON'],
         rows.map((r) => [
           r.session_id,
           r.status,
@@ -306,7 +385,7 @@ export async function sessionsCommand(
           r.last_seq,
           r.pending,
           shortTime(r.last_published_at),
-          r.error_message ?? '',
+          r.error_message ?? r.excluded_reason ?? '',
         ]),
       )}\n`,
     );
@@ -341,7 +420,10 @@ export async function resumeCommand(
   return 0;
 }
 
-/** `collector preview SESSION`: exactly the events that would be sent (mapping, sanitising, shrinking). */
+/**
+ * `collector preview SESSION`: exactly the events that would be sent (withheld content, redaction,
+ * sanitising, shrinking); an excluded session previews as nothing, with the reason on stderr.
+ */
 export async function previewCommand(
   config: ResolvedConfig,
   opts: { session: string; limit: number; json?: boolean },
@@ -354,18 +436,27 @@ export async function previewCommand(
     const session = tracker.session(id);
     const messages = tracker.messagesAfter(id, 0, opts.limit);
     const wire = c.wireSessionId(id);
-    const mapping = {
-      maxEventBytes: config.collector.maxEventBytes,
-      sendRawData: config.collector.sendRawData,
-    };
+    const verdict = new c.SessionSelector(db, config.collector).verdict(id);
+    if (!verdict.publish) return { session_id: wire, excluded: verdict.reason, events: [] };
+    const mapping = c.mappingOptionsFor(config.collector);
     const start = session
-      ? [c.sessionStartEvent(session, messages[0]?.observedAt ?? new Date().toISOString())]
+      ? [
+          c.sessionStartEvent(
+            session,
+            messages[0]?.observedAt ?? new Date().toISOString(),
+            mapping.maxEventBytes,
+            mapping.redact,
+          ),
+        ]
       : [];
     return {
       session_id: wire,
+      excluded: null,
       events: [...start, ...messages.flatMap((m) => c.messageEvents(m, wire, mapping))],
     };
   });
+  if (events.excluded !== null && !opts.json)
+    out.stderr(`session ${events.session_id} is excluded (${events.excluded}): nothing is sent\n`);
   if (opts.json) printJson(out, events);
   else for (const e of events.events) out.stdout(`${JSON.stringify(e)}\n`);
   return 0;
