@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, type ConfigOverrides, resolveConfig } from '../config/index.js';
-import { SessionLookupError, StoreError } from '../store/index.js';
+import { isDiskFull, SessionLookupError, StoreError } from '../store/index.js';
 import { LockHeldError } from '../sync/index.js';
 import * as collectorCmd from './commands/collector.js';
 import { parseSince, sessionsCommand, showCommand, statsCommand, warningsCommand } from './commands/read.js';
@@ -231,6 +231,10 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     // Collector errors are matched by name: the collector module is loaded only when a command needs it.
+    if (isDiskFull(err) && !(err instanceof StoreError)) {
+      // A write outside the database (the lock, the config file) found the disk full.
+      err = new StoreError(`disk full: ${(err as Error).message}; free space and run again`);
+    }
     const known =
       [ConfigError, StoreError, SessionLookupError, LockHeldError].some((E) => err instanceof E) ||
       /^(Collector\w*Error|CommandError)$/.test((err as Error)?.name ?? '');

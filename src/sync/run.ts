@@ -54,7 +54,7 @@ async function loadPublisher(
  */
 export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promise<SyncResult> {
   const lock = SyncLock.acquire(config.databasePath);
-  const db = openDatabase(config.databasePath);
+  const db = openDatabase(config.databasePath, { maxPageCount: config.maxPageCount });
   let stopRequested = false;
   let wake: (() => void) | null = null;
   // Paths named by file-system events since the last pass (an event during a pass starts the next at once).
@@ -140,6 +140,8 @@ export async function runSync(config: ResolvedConfig, opts: SyncOptions): Promis
     }
     return { ...summary, publish };
   } finally {
+    // After a failed pass (a full disk) the publisher must stop before its database closes under it.
+    await publisher?.stop();
     await watcher?.close();
     if (opts.handleSignals) {
       process.off('SIGINT', onSignal);
