@@ -229,12 +229,13 @@ export async function main(argv: string[]): Promise<void> {
   });
   try {
     await buildProgram().parseAsync(argv);
-  } catch (err) {
+  } catch (thrown) {
+    // A write outside the database (the lock, the config file) that found the disk full is no bug.
+    const err =
+      isDiskFull(thrown) && !(thrown instanceof StoreError)
+        ? new StoreError(`disk full: ${(thrown as Error).message}; free space and run again`)
+        : thrown;
     // Collector errors are matched by name: the collector module is loaded only when a command needs it.
-    if (isDiskFull(err) && !(err instanceof StoreError)) {
-      // A write outside the database (the lock, the config file) found the disk full.
-      err = new StoreError(`disk full: ${(err as Error).message}; free space and run again`);
-    }
     const known =
       [ConfigError, StoreError, SessionLookupError, LockHeldError].some((E) => err instanceof E) ||
       /^(Collector\w*Error|CommandError)$/.test((err as Error)?.name ?? '');
