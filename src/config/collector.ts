@@ -30,6 +30,7 @@ export const collectorFileSchema = z.strictObject({
   complete_after_idle_minutes: z.number().min(0).optional(),
   allow_insecure_http: z.boolean().optional(),
   send_raw_data: z.boolean().optional(),
+  ca_file: z.string().min(1).optional(),
 });
 
 export type CollectorFile = z.infer<typeof collectorFileSchema>;
@@ -49,6 +50,8 @@ export interface CollectorConfig {
   readonly completeAfterIdleMinutes: number;
   readonly allowInsecureHttp: boolean;
   readonly sendRawData: boolean;
+  /** PEM file of extra certificate authorities, trusted besides the system's (read when publishing starts). */
+  readonly caFile: string | null;
   /** Where each value came from, for `collector status` (flag > env > file > default). */
   readonly sources: Readonly<Record<string, 'flag' | 'env' | 'file' | 'default'>>;
 }
@@ -182,6 +185,7 @@ export function resolveCollector(
       D.allow_insecure_http,
     ),
     sendRawData: pick('send_raw_data', undefined, undefined, f.send_raw_data, D.send_raw_data),
+    caFile: pick<string | null>('ca_file', undefined, undefined, f.ca_file, null),
     sources,
   };
   if (config.batchSize < 1 || config.batchSize > 50) {

@@ -77,6 +77,7 @@ export async function registerCommand(
       metadata: { os: `${os.platform()} ${os.release()}` },
     },
     config.collector.timeoutSecs * 1000,
+    c.transportFor(config.collector),
   );
   const values = {
     enabled: true,
