@@ -84,11 +84,16 @@ export function createTransport(opts: TransportOptions): Transport {
   };
 }
 
-let undici: Promise<typeof import('undici')> | null = null;
+let undici: Promise<Undici> | null = null;
 
-/** undici, imported once on first use (a separate chunk of the bundle). */
-export function loadUndici(): Promise<typeof import('undici')> {
-  undici ??= import('undici');
+type Undici = typeof import('undici');
+
+/**
+ * undici, imported once on first use (a separate chunk of the bundle). It is CommonJS: Node's loader exposes
+ * its named exports, but the bundle's chunk only a `default` holding `module.exports`, so that is preferred.
+ */
+export function loadUndici(): Promise<Undici> {
+  undici ??= import('undici').then((m) => (m as Undici & { default?: Undici }).default ?? m);
   return undici;
 }
 

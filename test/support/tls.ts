@@ -150,6 +150,8 @@ export interface HttpsFront {
   port: number;
   /** TLS handshakes completed (a refused certificate never completes one). */
   handshakes(): number;
+  /** TCP connections accepted, refused handshakes included: how often a client tried. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -172,12 +174,19 @@ export async function startHttpsFront(pair: KeyPair, upstreamPort: number): Prom
   });
   // A client that refuses our certificate aborts the handshake: expected here, not a test failure.
   server.on('tlsClientError', () => undefined);
+  let connections = 0;
+  server.on('connection', (socket: net.Socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   return {
     url: `https://127.0.0.1:${port}`,
     port,
     handshakes: () => handshakes,
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
