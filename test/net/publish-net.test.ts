@@ -12,6 +12,7 @@ import {
   startCatsyphonServer,
 } from '../support/catsyphon/index.js';
 import { fakeHome, type Home, runAsync as run } from '../support/cli.js';
+import { REPO_ROOT } from '../support/corpus.js';
 import { startProxy, type TestProxy } from '../support/proxy.js';
 import { duplicateHashes, expectedServerHashes, SPLIT_CLAUDE } from '../support/publish.js';
 import { type HttpsFront, makePki, startHttpsFront, type TestPki } from '../support/tls.js';
@@ -155,5 +156,30 @@ describe('sync through the network pieces', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`ca_file: cannot read ${path.join(pki.dir, 'missing.pem')} (ENOENT)`);
     expect(https.connections()).toBe(connections);
+  });
+
+  it('the HTTP client (undici) is loaded only by a sync that sends something, never with the collector off', async () => {
+    const { home } = await setup((u) => ({ server_url: u.http }));
+    const log = path.join(home.root, 'modules.log');
+    const hook = path.join(REPO_ROOT, 'test', 'support', 'module-log.mjs');
+    const loaded = async (enabled: boolean) => {
+      fs.writeFileSync(log, '');
+      const extra = {
+        AIOBSCURA_MODULE_LOG: log,
+        NODE_OPTIONS: `--import ${hook}`,
+        AIOBSCURA_COLLECTOR_ENABLED: String(enabled),
+      };
+      expect((await run(home, ['sync'], extra)).code).toBe(0);
+      const urls = fs.readFileSync(log, 'utf8').split('\n');
+      return {
+        collector: urls.some((u) => u.includes('/dist/bundle/collector/')),
+        undici: urls.some((u) => /\/dist\/bundle\/undici-[^/]*\.js$/.test(u)),
+      };
+    };
+    expect(await loaded(true)).toEqual({ collector: true, undici: true });
+    expectComplete(home);
+    // Nothing left to send: the collector loads, the HTTP client does not.
+    expect(await loaded(true)).toEqual({ collector: true, undici: false });
+    expect(await loaded(false)).toEqual({ collector: false, undici: false });
   });
 });
