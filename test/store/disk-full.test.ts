@@ -2,11 +2,12 @@
  * A full disk during ingest, for real: SQLite's `max_page_count` (set through the test hook
  * AIOBSCURA_MAX_PAGE_COUNT) makes writes fail with SQLITE_FULL exactly as a full file system does.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { fakeHome, type Home, run } from '../support/cli.js';
+import { CLI, exited, fakeHome, type Home, run } from '../support/cli.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 
 const SAMPLE = path.join(CORPUS_DIR, 'claude-code-log/test/test_data/real_projects');
@@ -107,6 +108,28 @@ describe('a full disk during ingest', () => {
     fs.cpSync(project, path.join(fresh.claudeProjects, '-w'), { recursive: true });
     expect(run(fresh, ['sync']).code).toBe(0);
     expect(contents(home.db)).toEqual(contents(fresh.db));
+  });
+
+  it('sync --watch exits with the same message (for a service manager to restart it later)', async () => {
+    const home = fakeHome();
+    const project = path.join(home.claudeProjects, '-w');
+    fs.mkdirSync(project);
+    expect(run(home, ['sync']).code).toBe(0);
+    const child = spawn(process.execPath, [CLI, 'sync', '--watch', '--poll', '200'], {
+      env: { ...home.env, AIOBSCURA_MAX_PAGE_COUNT: String(pageCount(home.db) + 100) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
+    for (const f of BIG) fs.copyFileSync(f, path.join(project, path.basename(f)));
+    const end = await exited(child);
+    expect(end.code).toBe(2);
+    expect(stderr).toContain('disk full while storing');
+    expect(checkpointsMatchRows(home.db).behind).toBeGreaterThan(0);
+    expect(run(home, ['sync']).code).toBe(0);
+    expect(checkpointsMatchRows(home.db)).toEqual({ files: BIG.length, behind: 0 });
   });
 
   it('refuses a malformed AIOBSCURA_MAX_PAGE_COUNT by name', () => {
