@@ -130,6 +130,7 @@ describe('sync through the network pieces', () => {
     const status = await run(home, ['collector', 'status']);
     expect(status.code).toBe(1);
     expect(status.stdout).toContain('tls-certificate');
+    expect(status.stdout).toContain('set ca_file for a private CA, which lifts the pause at once');
 
     // The pause was decided under the old trust settings: a config change lifts it at once.
     writeConfig(home, {

@@ -148,6 +148,7 @@ export async function statusCommand(
     flush_interval_secs: cc.flushIntervalSecs,
     timeout_secs: cc.timeoutSecs,
     max_retries: cc.maxRetries,
+    ca_file: cc.caFile,
   };
   let session: unknown = null;
   if (opts.session && cc.enabled) {
@@ -199,6 +200,8 @@ function pauseHint(reason: string): string {
       return 'the server refused the credentials: run `aiobscura collector register --force`';
     case 'collector-disabled':
       return 'this collector was disabled on the server: ask its admin, then `aiobscura collector resume`';
+    case 'tls-certificate':
+      return 'the server certificate was refused (the detail says which check failed): set ca_file for a private CA, which lifts the pause at once, or fix the certificate and run `aiobscura collector resume`';
     default:
       return 'fix the cause, then run `aiobscura collector resume` (publishing also retries every 15 minutes)';
   }
