@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, type ConfigOverrides, resolveConfig } from '../config/index.js';
 import { jsonLine, LOG_FORMATS, parseLogFormat } from '../log.js';
-import { SessionLookupError, StoreError } from '../store/index.js';
+import { isDiskFull, SessionLookupError, StoreError } from '../store/index.js';
 import { LockHeldError } from '../sync/index.js';
 import * as collectorCmd from './commands/collector.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -323,7 +323,12 @@ export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-  } catch (err) {
+  } catch (thrown) {
+    // A write outside the database (the lock, the config file) that found the disk full is no bug.
+    const err =
+      isDiskFull(thrown) && !(thrown instanceof StoreError)
+        ? new StoreError(`disk full: ${(thrown as Error).message}; free space and run again`)
+        : thrown;
     // Collector errors are matched by name: the collector module is loaded only when a command needs it.
     const known =
       [ConfigError, StoreError, SessionLookupError, LockHeldError].some((E) => err instanceof E) ||

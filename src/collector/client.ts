@@ -13,6 +13,7 @@ import { CollectorConfigError, CollectorHttpError, CollectorNetworkError } from 
 import { type FetchOnceRequest, fetchOnce } from './fetch-once.js';
 import type { CompleteBody, CompleteOutcome, EventsOutcome, StatusOutcome } from './outcome.js';
 import { isRecord, parseJsonBody, serverDetail } from './response-body.js';
+import type { Transport } from './transport.js';
 import type { EventBatch } from './types.js';
 import { endpoint } from './url.js';
 
@@ -32,6 +33,8 @@ export interface ClientOptions {
   maxResponseBytes?: number;
   /** Test-only: called with `B http <n>` before and `E http <n>` after each request (`AIOBSCURA_PHASE_FILE`). */
   phase?: ((line: string) => void) | undefined;
+  /** Proxies and trusted authorities (`createTransport`); without it, a direct connection and Node's store. */
+  transport?: Transport;
 }
 
 export interface CollectorClient {
@@ -55,7 +58,7 @@ export function createClient(opts: ClientOptions): CollectorClient {
     Accept: 'application/json',
     'User-Agent': opts.userAgent ?? 'aiobscura',
   };
-  const request = (method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal) => {
+  const request = async (method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal) => {
     const req: FetchOnceRequest = {
       method,
       url: endpoint(opts.serverUrl, path),
@@ -64,6 +67,10 @@ export function createClient(opts: ClientOptions): CollectorClient {
       maxResponseBytes,
       secret: opts.apiKey,
     };
+    if (opts.transport) {
+      req.dispatcher = await opts.transport.dispatcher();
+      req.proxyNote = opts.transport.proxyNote;
+    }
     if (body !== undefined) req.body = JSON.stringify(body);
     if (signal) req.signal = signal;
     return opts.phase ? marked(opts.phase, () => fetchOnce(req)) : fetchOnce(req);
@@ -151,18 +158,25 @@ export async function registerCollector(
   serverUrl: string,
   body: RegisterBody,
   timeoutMs: number,
+  transport?: Transport,
 ): Promise<Registration> {
   const url = endpoint(serverUrl, '/collectors');
-  const result = await fetchOnce({
+  const req: FetchOnceRequest = {
     method: 'POST',
     url,
     headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': 'aiobscura' },
     body: JSON.stringify(body),
     timeoutMs: positive('timeout_secs', timeoutMs),
     maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
-  });
+  };
+  if (transport) {
+    req.dispatcher = await transport.dispatcher();
+    req.proxyNote = transport.proxyNote;
+  }
+  const result = await fetchOnce(req);
   if (!result.ok) {
-    const reason = result.failure.kind === 'transient' ? result.failure.reason : 'cancelled';
+    const f = result.failure;
+    const reason = f.kind === 'transient' || f.kind === 'paused' ? f.reason : 'cancelled';
     throw new CollectorNetworkError('POST', url, reason, result.failure.detail);
   }
   const r = result.response;

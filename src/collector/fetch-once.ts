@@ -11,10 +11,14 @@
  * - At most `maxResponseBytes` of the (decoded) body are read; the rest is cancelled and `truncated` is set.
  * - `redirect: 'manual'`: a 3xx comes back as itself and is never followed, so neither the key nor a
  *   transcript can be sent to another host.
+ * - A refused certificate comes back as `paused` (see `tls.ts`), any other transport failure as transient.
  */
+import type { Dispatcher } from 'undici';
 import { scrubSecret } from './errors.js';
 import type { CommonOutcome, TransientReason } from './outcome.js';
 import type { ResponseView } from './response-body.js';
+import { describeTls } from './tls.js';
+import { loadUndici } from './transport.js';
 
 export interface FetchOnceRequest {
   method: 'GET' | 'POST';
@@ -26,14 +30,21 @@ export interface FetchOnceRequest {
   signal?: AbortSignal;
   /** Scrubbed from the body and headers of the response and from error details. */
   secret?: string;
+  /** Proxies and trusted authorities (`transport.ts`); undici's plain default when absent. */
+  dispatcher?: Dispatcher;
+  /** Added to network failure details: which proxy the request went through. */
+  proxyNote?: string | null;
 }
 
-export type Failure = Extract<CommonOutcome, { kind: 'transient' | 'cancelled' }>;
+export type Failure = Extract<CommonOutcome, { kind: 'transient' | 'cancelled' | 'paused' }>;
 
 export type FetchOnceResult = { ok: true; response: ResponseView } | { ok: false; failure: Failure };
 
 export async function fetchOnce(req: FetchOnceRequest): Promise<FetchOnceResult> {
   const where = `${req.method} ${req.url}`;
+  // Before the timer starts (loading the HTTP client is not the server's time), and before the abort check:
+  // a signal that fired during this await would never call the listener added below.
+  const { fetch } = await loadUndici();
   if (req.signal?.aborted) return { ok: false, failure: cancelled(where) };
   const controller = new AbortController();
   let timedOut = false;
@@ -48,9 +59,10 @@ export async function fetchOnce(req: FetchOnceRequest): Promise<FetchOnceResult>
     const res = await fetch(req.url, {
       method: req.method,
       headers: req.headers,
-      body: req.body,
+      body: req.body ?? null,
       redirect: 'manual',
       signal: controller.signal,
+      ...(req.dispatcher ? { dispatcher: req.dispatcher } : {}),
     });
     const { text, truncated } = await readBounded(res, req.maxResponseBytes);
     const headers = {
@@ -77,7 +89,19 @@ export async function fetchOnce(req: FetchOnceRequest): Promise<FetchOnceResult>
     }
     if (req.signal?.aborted) return { ok: false, failure: cancelled(where) };
     const { reason, code, message } = networkReason(err);
-    return { ok: false, failure: transient(reason, scrub(`${where}: ${describe(reason, code, message)}`)) };
+    const via = req.proxyNote ? ` [${req.proxyNote}]` : '';
+    const tls = code === null ? null : describeTls(code);
+    if (tls) {
+      const detail = scrub(`${where}: ${tls.sentence} (${code}: ${message})${via}`);
+      if (tls.verification) {
+        return { ok: false, failure: { kind: 'paused', reason: 'tls-certificate', status: 0, detail } };
+      }
+      return { ok: false, failure: transient('tls', detail) };
+    }
+    return {
+      ok: false,
+      failure: transient(reason, scrub(`${where}: ${describe(reason, code, message)}${via}`)),
+    };
   } finally {
     clearTimeout(timer);
     req.signal?.removeEventListener('abort', onCallerAbort);
@@ -86,7 +110,11 @@ export async function fetchOnce(req: FetchOnceRequest): Promise<FetchOnceResult>
   }
 }
 
-async function readBounded(res: Response, max: number): Promise<{ text: string; truncated: boolean }> {
+interface BodySource {
+  body: ReadableStream<Uint8Array> | null;
+}
+
+async function readBounded(res: BodySource, max: number): Promise<{ text: string; truncated: boolean }> {
   if (res.body === null) return { text: '', truncated: false };
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -123,7 +151,6 @@ const CODES: [RegExp, TransientReason][] = [
   [/^(ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL)$/, 'dns'],
   [/^(ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT)$/, 'timeout'],
   [/^(EHOSTUNREACH|ENETUNREACH|ENETDOWN|EHOSTDOWN)$/, 'unreachable'],
-  [/^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_OSSL_)/, 'tls'],
 ];
 
 /** fetch wraps the socket error as `TypeError('fetch failed', {cause})`; the code sits somewhere in the chain. */
@@ -148,7 +175,7 @@ const FIX: Record<TransientReason, string> = {
   refused: 'is CatSyphon running at server_url?',
   dns: 'check the host name in server_url',
   unreachable: 'check the network and the host in server_url',
-  tls: 'check that server_url is https to a server with a certificate this machine trusts',
+  tls: 'the TLS handshake failed',
   network: 'network error',
   server: 'server error',
 };

@@ -6,6 +6,7 @@ import type { CollectorConfig } from '../config/index.js';
 import type { Db } from '../store/index.js';
 import { createClient } from './client.js';
 import { Publisher } from './publisher.js';
+import { createTransport } from './transport.js';
 import { normalizeServerUrl } from './url.js';
 
 export type CrashPoint = 'after-202-before-commit' | 'between-batches';
@@ -20,10 +21,19 @@ export interface PublisherOptions {
 
 export const COLLECTOR_VERSION = '0.1.0';
 
+/**
+ * Proxies come from the process environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), trusted authorities from
+ * `ca_file` and NODE_EXTRA_CA_CERTS. Throws a `CollectorConfigError` naming `ca_file` if it is unusable.
+ */
+export function transportFor(config: CollectorConfig) {
+  return createTransport({ caFile: config.caFile, env: process.env });
+}
+
 /** The one-attempt HTTP client for the configured server and credentials. */
 export function clientFor(config: CollectorConfig, phase?: (line: string) => void) {
   return createClient({
     phase,
+    transport: transportFor(config),
     serverUrl: normalizeServerUrl(config.serverUrl ?? '', config.allowInsecureHttp),
     collectorId: config.collectorId ?? '',
     apiKey: config.apiKey ?? '',

@@ -12,7 +12,7 @@ export type TransientReason =
   | 'refused' // nothing listens on the port
   | 'dns' // the host name did not resolve (could be a typo in server_url: the detail says so)
   | 'unreachable' // no route to the host or network
-  | 'tls' // TLS handshake or certificate failure
+  | 'tls' // TLS handshake failure other than a refused certificate (that one pauses: 'tls-certificate')
   | 'network' // any other transport error
   | 'server'; // the server answered 5xx (not a value error)
 
@@ -23,7 +23,8 @@ export type PauseReason =
   | 'collector-disabled' // 403 `Collector is disabled`
   | 'forbidden' // another 403 on an endpoint where no per-session meaning exists
   | 'endpoint-missing' // 404/405 on /collectors/events: server_url points somewhere else
-  | 'header-invalid'; // 422 whose locations are headers (credentials missing or malformed)
+  | 'header-invalid' // 422 whose locations are headers (credentials missing or malformed)
+  | 'tls-certificate'; // the server certificate failed verification (untrusted CA, expired, wrong host)
 
 /** Outcomes every endpoint can produce. */
 export type CommonOutcome =

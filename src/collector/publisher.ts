@@ -205,13 +205,19 @@ export class Publisher {
     return g.pausedReason;
   }
 
-  /** Identifies the credentials a pause was decided under; a digest, so no key material is stored. */
+  /**
+   * Identifies the credentials (and trusted authorities) a pause was decided under; a digest, so no key
+   * material is stored. Changing any of them lifts the pause at once.
+   */
   private configFingerprint(): string {
     const c = this.config;
-    return createHash('sha256')
-      .update(JSON.stringify([c.serverUrl, c.collectorId, c.apiKey]))
-      .digest('hex')
-      .slice(0, 16);
+    return (
+      createHash('sha256')
+        // ca_file only when set, so fingerprints stored before it existed still match.
+        .update(JSON.stringify([c.serverUrl, c.collectorId, c.apiKey, ...(c.caFile ? [c.caFile] : [])]))
+        .digest('hex')
+        .slice(0, 16)
+    );
   }
 
   /** One pass over the sessions that have something to send. Returns true if any batch was acknowledged. */

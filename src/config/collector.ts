@@ -38,6 +38,7 @@ export const collectorFileSchema = z.strictObject({
   include_projects: z.array(z.string().min(1)).optional(),
   exclude_projects: z.array(z.string().min(1)).optional(),
   backfill_since: z.string().min(1).optional(),
+  ca_file: z.string().min(1).optional(),
 });
 
 export type CollectorFile = z.infer<typeof collectorFileSchema>;
@@ -67,6 +68,8 @@ export interface CollectorConfig {
   readonly excludeProjects: readonly string[];
   /** Sessions whose last activity is before this instant are never published; null = no limit. */
   readonly backfillSince: string | null;
+  /** PEM file of extra certificate authorities, trusted besides the system's (read when publishing starts). */
+  readonly caFile: string | null;
   /** Where each value came from, for `collector status` (flag > env > file > default). */
   readonly sources: Readonly<Record<string, 'flag' | 'env' | 'file' | 'default'>>;
 }
@@ -277,6 +280,7 @@ export function resolveCollector(
       backfillSince ?? undefined,
       null,
     ),
+    caFile: pick<string | null>('ca_file', undefined, undefined, f.ca_file, null),
     sources,
   };
   problems.push(...redactPatternProblems(config.redactPatterns));

@@ -56,6 +56,12 @@ export interface ResolvedConfig {
   readonly crashAt: string | null;
   /** `AIOBSCURA_PHASE_FILE`: where the daemon appends test-only phase markers (see phase-marker.ts), or null. */
   readonly phaseFile: string | null;
+  /**
+   * `AIOBSCURA_MAX_PAGE_COUNT`: test hook that caps the database at this many pages (SQLite's
+   * `max_page_count`), so a test can fill "the disk" for real without a small file system. Never set it in
+   * normal use.
+   */
+  readonly maxPageCount: number | null;
 }
 
 /** Values given on the command line; they win over the file, which wins over the environment defaults. */
@@ -120,5 +126,14 @@ export function resolveConfig(
     collector: collector.config,
     crashAt: (env as { AIOBSCURA_CRASH_AT?: string }).AIOBSCURA_CRASH_AT || null,
     phaseFile: (env as { AIOBSCURA_PHASE_FILE?: string }).AIOBSCURA_PHASE_FILE || null,
+    maxPageCount: pageCount((env as { AIOBSCURA_MAX_PAGE_COUNT?: string }).AIOBSCURA_MAX_PAGE_COUNT),
   });
+}
+
+function pageCount(value: string | undefined): number | null {
+  if (value === undefined || value === '') return null;
+  if (!/^[1-9]\d*$/.test(value)) {
+    throw new ConfigError(`AIOBSCURA_MAX_PAGE_COUNT: expected a positive whole number, got "${value}"`);
+  }
+  return Number(value);
 }

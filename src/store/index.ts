@@ -1,4 +1,4 @@
-export { type Db, latestSchemaVersion, openDatabase, StoreError } from './db.js';
+export { type Db, DiskFullError, isDiskFull, latestSchemaVersion, openDatabase, StoreError } from './db.js';
 export {
   type Checkpoint,
   type FileIdentity,
@@ -7,4 +7,5 @@ export {
   SourceFiles,
 } from './files.js';
 export * from './queries.js';
+export { type DatabaseSize, databaseSize } from './size.js';
 export { type ChunkLine, type ChunkTotals, ChunkWriter } from './writer.js';

@@ -1,8 +1,16 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { openPhaseMarker, type PhaseMarker, type ResolvedConfig } from '../config/index.js';
 import { type FileOutcome, ingestFile, isUnchanged } from '../ingest/index.js';
 import { type DiscoveredFile, discoverAll } from '../sources/index.js';
-import { ChunkWriter, type Db, type FileStatRow, SourceFiles } from '../store/index.js';
+import {
+  ChunkWriter,
+  type Db,
+  DiskFullError,
+  type FileStatRow,
+  isDiskFull,
+  SourceFiles,
+} from '../store/index.js';
 
 export interface SkippedFile {
   path: string;
@@ -105,7 +113,11 @@ export class SyncPass {
       }
       await this.readOne(c, summary, shouldStop, events);
     }
-    summary.groupsClosedIdle = this.writer.closeIdleGroups(this.idleBefore());
+    try {
+      summary.groupsClosedIdle = this.writer.closeIdleGroups(this.idleBefore());
+    } catch (err) {
+      throw isDiskFull(err) ? this.diskFull('closing idle groups', err) : err;
+    }
     summary.sessions = this.countSessions();
     summary.newSessions = summary.sessions - sessionsBefore;
     summary.stopped ||= shouldStop();
@@ -170,6 +182,11 @@ export class SyncPass {
         onChunk: (bytes) => events.onProgress?.(bytes, c.file.path),
       });
     } catch (err) {
+      // A full disk is not this file's problem: every later write would fail the same way, so ingest stops.
+      if (isDiskFull(err)) {
+        this.markUnread(c.file.path);
+        throw this.diskFull(`storing ${c.file.path}`, err);
+      }
       // An unreadable file (permissions, a corrupt .zst, a file deleted mid-read) is counted and named,
       // never silently dropped; what other files stored is unaffected.
       const reason = (err as Error).message ?? String(err);
@@ -188,6 +205,32 @@ export class SyncPass {
     summary.duplicates += outcome.duplicates;
     summary.warnings += outcome.warnings;
     summary.heldBackBytes += outcome.heldBackBytes;
+  }
+
+  /**
+   * The chunk being written rolled back together with its checkpoint (one transaction), so the file is read
+   * again from its last committed checkpoint once there is space: nothing lost, nothing stored twice.
+   */
+  private diskFull(doing: string, err: unknown): DiskFullError {
+    return new DiskFullError(
+      `disk full while ${doing} (${(err as Error).message}): ingest stopped. What was being written was ` +
+        'rolled back with its checkpoint, so nothing is lost; free space on ' +
+        `${path.dirname(this.config.databasePath)} and run \`aiobscura sync\` again.`,
+      { cause: err },
+    );
+  }
+
+  /**
+   * Best effort: this write may itself fail on a full disk (then the file is still read again once it has
+   * been idle for `idle_close_secs`, by the unterminated-tail rule).
+   */
+  private markUnread(file: string): void {
+    try {
+      const row = this.files.get(file);
+      if (row) this.files.markUnread(row.id);
+    } catch {
+      // Nothing more can be written now; see above.
+    }
   }
 
   /** Remembers files that disappeared, so a reappearance elsewhere is recognised as a move. */

@@ -66,7 +66,7 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
   // Replaced by a SIGHUP reload (watch mode) with the values that can apply live.
   let config = initialConfig;
   const lock = SyncLock.acquire(config.databasePath);
-  const db = openDatabase(config.databasePath);
+  const db = openDatabase(config.databasePath, { maxPageCount: config.maxPageCount });
   let stopRequested = false;
   let wake: (() => void) | null = null;
   // Paths named by file-system events since the last pass (an event during a pass starts the next at once).
@@ -225,6 +225,8 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
     }
     return { ...summary, publish };
   } finally {
+    // After a failed pass (a full disk) the publisher must stop before its database closes under it.
+    await publisher?.stop();
     await watcher?.close();
     if (opts.handleSignals) {
       process.off('SIGINT', onSignal);

@@ -113,6 +113,7 @@ export async function registerCommand(
       metadata: { os: `${os.platform()} ${os.release()}` },
     },
     config.collector.timeoutSecs * 1000,
+    c.transportFor(config.collector),
   );
   const values = {
     enabled: true,
@@ -199,6 +200,7 @@ export async function statusCommand(
     include_projects: cc.includeProjects.length > 0 ? cc.includeProjects : null,
     exclude_projects: cc.excludeProjects.length > 0 ? cc.excludeProjects : null,
     backfill_since: cc.backfillSince,
+    ca_file: cc.caFile,
   };
   let session: unknown = null;
   if (opts.session && cc.enabled) {
@@ -262,6 +264,8 @@ function pauseHint(reason: string): string {
       return 'the server refused the credentials: run `aiobscura collector register --force`';
     case 'collector-disabled':
       return 'this collector was disabled on the server: ask its admin, then `aiobscura collector resume`';
+    case 'tls-certificate':
+      return 'the server certificate was refused (the detail says which check failed): set ca_file for a private CA, which lifts the pause at once, or fix the certificate and run `aiobscura collector resume`';
     default:
       return 'fix the cause, then run `aiobscura collector resume` (publishing also retries every 15 minutes)';
   }

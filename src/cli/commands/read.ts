@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../../config/index.js';
 import {
   type Db,
+  databaseSize,
   listSessions,
   openDatabase,
   resolveSessionId,
@@ -125,15 +126,17 @@ export function showCommand(config: ResolvedConfig, idOrPrefix: string, json: bo
 export function statsCommand(config: ResolvedConfig, by: StatsGroup[], json: boolean, out: Out): number {
   withDb(config, (db) => {
     const groups = Object.fromEntries(by.map((g) => [g, stats(db, g)]));
-    const result = { totals: totals(db), ...groups };
+    const result = { totals: totals(db), database: databaseSize(config.databasePath), ...groups };
     if (json) {
       printJson(out, result);
       return;
     }
     const t = result.totals;
+    const d = result.database;
     out.stdout(
       `${formatCount(t.sessions)} sessions, ${formatCount(t.messages)} messages from ${formatCount(t.files)} files, ` +
-        `${formatCount(t.warnings)} warnings\n`,
+        `${formatCount(t.warnings)} warnings\n` +
+        `database ${d.path}: ${formatBytes(d.totalBytes)} (${formatBytes(d.bytes)} + ${formatBytes(d.walBytes)} write-ahead log)\n`,
     );
     for (const g of by) {
       const rows = (groups[g] ?? []).map((r) => [
@@ -163,4 +166,16 @@ export function warningsCommand(config: ResolvedConfig, limit: number, json: boo
     else for (const r of rows) out.stdout(`${r.path}:${r.line_no ?? '?'}: ${r.reason}\n`);
   });
   return 0;
+}
+
+/** Binary units, one decimal: `12.3 MiB`. */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${n} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
