@@ -26,7 +26,7 @@ const TOP_LEVEL: readonly [string, keyof ResolvedConfig, boolean][] = [
   ['sync.poll_ms', 'pollMs', true],
 ];
 
-const COLLECTOR_KEYS: readonly [string, keyof CollectorConfig][] = [
+export const COLLECTOR_KEYS: readonly [string, keyof CollectorConfig][] = [
   ['enabled', 'enabled'],
   ['server_url', 'serverUrl'],
   ['collector_id', 'collectorId'],
@@ -41,6 +41,14 @@ const COLLECTOR_KEYS: readonly [string, keyof CollectorConfig][] = [
   ['complete_after_idle_minutes', 'completeAfterIdleMinutes'],
   ['allow_insecure_http', 'allowInsecureHttp'],
   ['send_raw_data', 'sendRawData'],
+  ['send_thinking', 'sendThinking'],
+  ['send_tool_results', 'sendToolResults'],
+  ['redact', 'redact'],
+  ['redact_patterns', 'redactPatterns'],
+  ['include_projects', 'includeProjects'],
+  ['exclude_projects', 'excludeProjects'],
+  ['backfill_since', 'backfillSince'],
+  ['ca_file', 'caFile'],
 ];
 
 export function diffConfig(running: ResolvedConfig, next: ResolvedConfig): ConfigChange[] {
@@ -52,7 +60,8 @@ export function diffConfig(running: ResolvedConfig, next: ResolvedConfig): Confi
     const key = `collector.${name}`;
     const from = running.collector[field];
     const to = next.collector[field];
-    if (from === to) continue;
+    // Lists (redact_patterns, include_projects, …) are fresh arrays on every load: compare them by value.
+    if (JSON.stringify(from) === JSON.stringify(to)) continue;
     changes.push(
       SECRET_KEYS.has(key)
         ? { key, from: redact(from), to: redact(to), live: true }
