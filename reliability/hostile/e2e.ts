@@ -86,7 +86,10 @@ export interface SyncedHome {
 }
 
 /** A fake home with the collector enabled against a fresh test server, the files written, synced once. */
-export async function syncHome(files: { rel: string; bytes: Buffer }[]): Promise<SyncedHome> {
+export async function syncHome(
+  files: { rel: string; bytes: Buffer }[],
+  prepare: (home: Home) => void = () => {},
+): Promise<SyncedHome> {
   const server = await startCatsyphonServer({ host: '127.0.0.1', port: 0 });
   const creds = server.admin.registerCollector();
   const home = fakeHome();
@@ -99,6 +102,7 @@ export async function syncHome(files: { rel: string; bytes: Buffer }[]): Promise
     fs.writeFileSync(full, f.bytes);
     fs.utimesSync(full, past, past);
   }
+  prepare(home);
   const sync = await runAsync(home, ['sync', '--json']);
   return { home, server, sync };
 }
@@ -140,7 +144,7 @@ export interface Comparison {
   warnings: { path: string; line_no: number | null; reason: string }[];
 }
 
-function messageKeys(db: string): string[] {
+export function messageKeys(db: string): string[] {
   const conn = new Database(db, { readonly: true });
   try {
     return (

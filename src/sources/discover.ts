@@ -135,6 +135,7 @@ export function discoverClaude(claudeDir: string, problems: DiscoveryProblem[]):
   const root = claudeProjectsRoot(claudeDir);
   const out: DiscoveredFile[] = [];
   const visited: Visited = new Set();
+  firstVisit(root, visited); // a project folder linked to the root itself is not walked again
   for (const project of listDir(root, problems)) {
     const projectDir = path.join(root, project.name);
     if (kindOf(root, project) !== 'dir' || !firstVisit(projectDir, visited)) continue;
