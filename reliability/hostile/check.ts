@@ -10,7 +10,7 @@ import type { CollectorEvent, LocalMessage } from '../../src/collector/types.js'
 import { type Assistant, type FileContext, parserFor, type RecordOutput } from '../../src/parsers/index.js';
 import { decodeLine } from '../../src/reader/index.js';
 
-export type Outcome = 'messages' | 'no-message' | 'warned-stored' | 'warned-only';
+export type Outcome = 'stored-messages' | 'stored-with-note' | 'warned-and-stored' | 'warned-no-record';
 
 export interface LineResult {
   outcome: Outcome;
@@ -115,6 +115,15 @@ export class LineChecker {
       );
       // The parsers catch their own exceptions as a last resort; reaching it on valid JSON is a bug.
       must(!/parser failed/.test(out.warning ?? ''), `parser threw on valid JSON: ${out.warning}`);
+      // A record that yields no message must say why: a warning, or a note stored with its raw line
+      // (`no message content`, `unknown record kind`…), which `aiobscura show` and the records table keep.
+      must(
+        out.messages.length > 0 ||
+          out.warning !== undefined ||
+          (out.note ?? '') !== '' ||
+          out.usage.length > 0,
+        `record kind ${out.kind} gave no message, no warning and no note`,
+      );
       if (out.warning) warnings.push(out.warning);
       // Ingest stores the state after every chunk: it must stay serialisable and survive a round trip.
       this.state = JSON.parse(JSON.stringify(this.state));
@@ -136,11 +145,11 @@ export class LineChecker {
     const outcome: Outcome =
       warnings.length === 0
         ? messages > 0
-          ? 'messages'
-          : 'no-message'
+          ? 'stored-messages'
+          : 'stored-with-note'
         : decoded.values.length > 0
-          ? 'warned-stored'
-          : 'warned-only';
+          ? 'warned-and-stored'
+          : 'warned-no-record';
     return { outcome, warnings, messages, events };
   }
 }

@@ -61,8 +61,8 @@ describe('mutated real lines through decode, parse, map, sanitize, validate', ()
     // Every kind of damage was tried, and both outcomes (stored, warned) occurred: the run can tell them apart.
     for (const kind of MUTATION_KINDS)
       expect([...seen.keys()].some((k) => k.startsWith(`${kind}/`))).toBe(true);
-    expect([...seen.keys()].some((k) => k.endsWith('/warned-only'))).toBe(true);
-    expect([...seen.keys()].some((k) => k.endsWith('/messages'))).toBe(true);
+    expect([...seen.keys()].some((k) => k.endsWith('/warned-no-record'))).toBe(true);
+    expect([...seen.keys()].some((k) => k.endsWith('/stored-messages'))).toBe(true);
   });
 
   it('every field of one line of each record kind, replaced by each JSON type', () => {
