@@ -23,20 +23,6 @@ export function jsonText(value: unknown): string {
   }
 }
 
-/** How deeply arrays and objects nest in `value` (a scalar is 0), counted without recursion. */
-export function nestingDepth(value: unknown): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    const depth = d + 1;
-    if (depth > max) max = depth;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth]);
-  }
-  return max;
-}
-
 function primitiveText(v: unknown): string {
   // JSON.stringify's own rules for scalars (NaN → null, strings escaped); undefined/functions → null as in arrays.
   return JSON.stringify(v) ?? 'null';

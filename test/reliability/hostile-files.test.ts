@@ -267,6 +267,12 @@ describe('a file growing fast while sync --watch reads it', () => {
     const file = path.join(home.claudeProjects, '-grow', 'growing.jsonl');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, '');
+    // The watcher and every pass must also live with a FIFO and symlink loops in the tree.
+    execFileSync('mkfifo', [path.join(home.claudeProjects, '-grow', 'fifo.jsonl')]);
+    fs.symlinkSync('..', path.join(home.claudeProjects, '-grow', 'up'));
+    fs.symlinkSync('.', path.join(home.claudeProjects, '-grow', 'self'));
+    fs.symlinkSync('loop-b.jsonl', path.join(home.claudeProjects, '-grow', 'loop-a.jsonl'));
+    fs.symlinkSync('loop-a.jsonl', path.join(home.claudeProjects, '-grow', 'loop-b.jsonl'));
     const daemon = start(home, ['sync', '--watch', '--poll', '50']);
     let stderr = '';
     daemon.stderr!.on('data', (d) => {
@@ -295,7 +301,7 @@ describe('a file growing fast while sync --watch reads it', () => {
       ) === expectedLines;
     await waitFor(stored, 30_000);
     daemon.kill('SIGTERM');
-    expect(await exited(daemon)).toEqual({ code: 0, signal: null });
+    expect(await exited(daemon), stderr).toEqual({ code: 0, signal: null });
     expect(stderr).toBe('');
     expect(
       countRows(

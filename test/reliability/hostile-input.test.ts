@@ -22,6 +22,7 @@ import {
 } from '../../reliability/hostile/mutate.js';
 import { messageEvents } from '../../src/collector/mapping.js';
 import { parserFor } from '../../src/parsers/index.js';
+import { jsonText } from '../../src/reader/index.js';
 
 const SEED = 20_260_404;
 const lines = SHORT_SET.flatMap(linesOf);
@@ -96,6 +97,19 @@ describe('mutated real lines through decode, parse, map, sanitize, validate', ()
 });
 
 describe('deep nesting keeps its data', () => {
+  it('jsonText writes what JSON.stringify would, at a depth where JSON.stringify throws', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom('array', 'object'), (value, shape) => {
+        let deep: unknown = value;
+        for (let i = 0; i < 20_000; i++) deep = shape === 'array' ? [deep] : { k: deep };
+        expect(() => JSON.stringify(deep)).toThrow(RangeError);
+        const [open, close] = shape === 'array' ? ['[', ']'] : ['{"k":', '}'];
+        expect(jsonText(deep)).toBe(`${open.repeat(20_000)}${JSON.stringify(value)}${close.repeat(20_000)}`);
+      }),
+      { seed: SEED, numRuns: 40 },
+    );
+  });
+
   const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
   const claudeLine = `{"type":"assistant","uuid":"0b7c7f8e-0000-4000-8000-000000000001","sessionId":"0b7c7f8e-0000-4000-8000-00000000000a","timestamp":"2026-01-01T00:00:00Z","message":{"id":"msg_1","role":"assistant","model":"m","content":[{"type":"tool_use","id":"toolu_1","name":"Bash","input":{"deep":${deep}}}]}}`;
 
