@@ -275,8 +275,12 @@ describe('a file growing fast while sync --watch reads it', () => {
     fs.symlinkSync('loop-a.jsonl', path.join(home.claudeProjects, '-grow', 'loop-b.jsonl'));
     const daemon = start(home, ['sync', '--watch', '--poll', '50']);
     let stderr = '';
+    let stdout = '';
     daemon.stderr!.on('data', (d) => {
       stderr += d;
+    });
+    daemon.stdout!.on('data', (d) => {
+      stdout += d;
     });
     // Appends in pieces cut at arbitrary points, so the daemon often sees half a line.
     const data = longClaudeFile(40);
@@ -301,7 +305,7 @@ describe('a file growing fast while sync --watch reads it', () => {
       ) === expectedLines;
     await waitFor(stored, 30_000);
     daemon.kill('SIGTERM');
-    expect(await exited(daemon), stderr).toEqual({ code: 0, signal: null });
+    expect(await exited(daemon), `${stderr}\n${stdout.slice(-2000)}`).toEqual({ code: 0, signal: null });
     expect(stderr).toBe('');
     expect(
       countRows(
