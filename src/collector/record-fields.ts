@@ -2,7 +2,7 @@
  * Fields read out of a stored row's raw material for the mapping (events.ts): the raw JSONL line as
  * `raw_data`, the error class of an error record, and the tool input as `parameters`. Pure.
  */
-import { isPlainObject } from './sanitize.js';
+import { isPlainObject, MAX_EVENT_DEPTH } from './sanitize.js';
 import type { LocalMessage } from './types.js';
 
 type Data = Record<string, unknown>;
@@ -12,20 +12,26 @@ export interface RawLine {
   lossy: boolean;
 }
 
+const DEEP_PLACEHOLDER = `[nested deeper than ${MAX_EVENT_DEPTH} levels omitted]`;
+
 /**
  * Opaque model state that must never leave the machine (DESIGN.md §3.2: "never `signature` or
  * `encrypted_content`"), not even inside `raw_data`: Claude thinking `signature`, Claude `redacted_thinking`
  * `data`, and Codex reasoning `encrypted_content`. Returns a copy without them.
  */
-export function withoutOpaque(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutOpaque);
+export function withoutOpaque(value: unknown, depth = 1): unknown {
+  const container = Array.isArray(value) || isPlainObject(value);
+  // A hostile line can nest deeper than the stack allows. Past the depth an event keeps as structure, the
+  // part is dropped rather than walked: it cannot be checked for opaque state, and raw_data is optional.
+  if (container && depth > MAX_EVENT_DEPTH) return DEEP_PLACEHOLDER;
+  if (Array.isArray(value)) return value.map((v) => withoutOpaque(v, depth + 1));
   if (!isPlainObject(value)) return value;
   const out: Data = {};
   for (const [k, v] of Object.entries(value)) {
     if (k === 'encrypted_content') continue;
     if (k === 'signature' && value.type === 'thinking') continue;
     if (k === 'data' && value.type === 'redacted_thinking') continue;
-    out[k] = withoutOpaque(v);
+    out[k] = withoutOpaque(v, depth + 1);
   }
   return out;
 }

@@ -4,6 +4,7 @@
  * - {@link sanitizeEvent}: U+0000 and lone surrogates become U+FFFD in every string, keys included. Postgres
  *   text cannot hold NUL and the server's UTF-8 encoding of a lone surrogate fails, either way a 500 for the
  *   whole batch. Two keys that differ only there collapse into one; the later key wins (deterministic).
+ *   Nesting deeper than {@link MAX_EVENT_DEPTH} is sent as JSON text, so the steps below never overflow.
  * - {@link shrinkEvent}: an event whose JSON exceeds `max_event_bytes` is cut down in a fixed order, stopping
  *   as soon as it fits: (a) base64 payloads become `[image <type> <n> bytes omitted]`, (b) `raw_data` is
  *   dropped, (c) the longest strings are truncated with `…[truncated <n> bytes]`, (d) as a last resort the
@@ -12,6 +13,7 @@
  *
  * The size is the UTF-8 length of `JSON.stringify(event)`, exactly what the batch body carries for it.
  */
+import { jsonText } from '../reader/json-text.js';
 import type { CollectorEvent } from './types.js';
 import { REQUIRED_FIELDS } from './validate.js';
 
@@ -23,13 +25,26 @@ export function sanitizeString(s: string): string {
   return NEEDS_FIX.test(s) ? s.replace(BAD_UNITS, '\uFFFD') : s;
 }
 
-/** A deep copy of a JSON-like value with every string and key sanitized. */
-export function sanitizeValue(value: unknown): unknown {
+/**
+ * Deepest array/object nesting an event keeps as structure (the event itself is level 1, `data` level 2). A
+ * valid log line can nest 10,000 levels deep inside a tool input; every later step (shrinking, validation,
+ * `JSON.stringify` of the batch, the server's JSON parser) recurses, so deeper parts are sent as their JSON
+ * text instead: nothing is lost, the stack is never at risk. Real records stay far below this.
+ */
+export const MAX_EVENT_DEPTH = 64;
+
+/**
+ * A deep copy of a JSON-like value with every string and key sanitized; containers nested deeper than
+ * {@link MAX_EVENT_DEPTH} levels become their (sanitized) JSON text.
+ */
+export function sanitizeValue(value: unknown, depth = 1): unknown {
   if (typeof value === 'string') return sanitizeString(value);
-  if (Array.isArray(value)) return value.map(sanitizeValue);
+  if ((Array.isArray(value) || isPlainObject(value)) && depth > MAX_EVENT_DEPTH)
+    return sanitizeString(jsonText(value));
+  if (Array.isArray(value)) return value.map((v) => sanitizeValue(v, depth + 1));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[sanitizeString(k)] = sanitizeValue(v);
+    for (const [k, v] of Object.entries(value)) out[sanitizeString(k)] = sanitizeValue(v, depth + 1);
     return out;
   }
   return value;

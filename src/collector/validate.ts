@@ -103,17 +103,26 @@ export function isIsoDatetime(v: unknown): boolean {
   );
 }
 
-/** Paths of strings (values or keys) holding U+0000 or a lone surrogate. */
-function badStrings(value: unknown, path: string, out: string[]): void {
-  if (typeof value === 'string') {
-    if (hasBadUnits(value)) out.push(`${path}: contains U+0000 or a lone surrogate`);
-  } else if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) badStrings(v, `${path}[${i}]`, out);
-  } else if (isObject(value)) {
-    for (const [k, v] of Object.entries(value)) {
-      if (hasBadUnits(k)) out.push(`${path}: key ${JSON.stringify(k)} contains U+0000 or a lone surrogate`);
-      badStrings(v, `${path}.${k}`, out);
+/**
+ * Paths of strings (values or keys) holding U+0000 or a lone surrogate, in document order. An explicit stack,
+ * not recursion: the validator must answer for any event, however deeply a hand-built one nests.
+ */
+function badStrings(root: unknown, rootPath: string, out: string[]): void {
+  const stack: [unknown, string][] = [[root, rootPath]];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    const children: [unknown, string][] = [];
+    if (typeof value === 'string') {
+      if (hasBadUnits(value)) out.push(`${path}: contains U+0000 or a lone surrogate`);
+    } else if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) children.push([v, `${path}[${i}]`]);
+    } else if (isObject(value)) {
+      for (const [k, v] of Object.entries(value)) {
+        if (hasBadUnits(k)) out.push(`${path}: key ${JSON.stringify(k)} contains U+0000 or a lone surrogate`);
+        children.push([v, `${path}.${k}`]);
+      }
     }
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
 }
 

@@ -76,6 +76,7 @@ export async function ingestFile(
       return outcome;
     }
     const current = prepareRow(file, row, st, src, change, deps);
+    if (change.kind === 'truncated') outcome.warnings++; // the file-level warning prepareRow stored
     await readNewLines(file.context, current, src, deps, outcome, idle);
     return outcome;
   } finally {
@@ -114,6 +115,17 @@ function prepareRow(
     current = deps.files.create({ ...file.context, path: file.path }, id, now);
   } else {
     current = row;
+  }
+  if (change.kind === 'truncated') {
+    // Lines already stored are kept, but whatever the file held past its new end is gone from disk, and
+    // lines written there again will be read anew: the user should know the log shrank under us.
+    deps.files.warn(
+      current.id,
+      file.path,
+      `file shrank to ${src.size} bytes, below the ${current.checkpoint_offset} bytes already read ` +
+        `(truncated); it is read again from the start, lines already stored are kept`,
+      now,
+    );
   }
   if (change.kind === 'truncated' || change.kind === 'rewritten' || change.kind === 'replaced') {
     // Everything below the old checkpoint may already be stored: those lines are checked by content.

@@ -10,6 +10,7 @@ export {
 } from './fingerprint.js';
 export type { DecodedLine } from './json-line.js';
 export { decodeLine, MAX_RECOVERY_ATTEMPTS } from './json-line.js';
+export { jsonText } from './json-text.js';
 export type { LinePosition, RawLine, ReadEnd, ReadLinesOptions } from './lines.js';
 export { DEFAULT_BUFFER_SIZE, FILE_START, positionAfter, readLines } from './lines.js';
 export type { ByteSource } from './source.js';

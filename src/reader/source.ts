@@ -26,12 +26,24 @@ export interface ByteSource {
   close(): void;
 }
 
-/** Opens a plain (uncompressed) file for positional reads. Throws the fs error (ENOENT…) as is. */
+/**
+ * Opening a FIFO for reading blocks until a writer appears, which could be never: the path is checked to be
+ * a regular file on the descriptor itself, and opened with O_NONBLOCK so the open cannot block even if the
+ * path was swapped for a FIFO after discovery. O_NONBLOCK changes nothing for regular files.
+ */
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
+/**
+ * Opens a plain (uncompressed) file for positional reads. Throws the fs error (ENOENT…) as is, and
+ * `SourceDecodeError` for anything that is not a regular file (a directory, a FIFO, a device).
+ */
 export function openFileSource(path: string): ByteSource {
-  let fd: number | undefined = fs.openSync(path, 'r');
+  let fd: number | undefined = fs.openSync(path, OPEN_FLAGS);
   let size: number;
   try {
-    size = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new SourceDecodeError(path, 'not a regular file');
+    size = st.size;
   } catch (err) {
     fs.closeSync(fd);
     throw err;
@@ -76,7 +88,14 @@ export function bufferSource(data: Uint8Array): ByteSource {
  * content (fzstd accepts it) so that it fingerprints as `too-short` instead of failing.
  */
 export function openZstdSource(path: string): ByteSource {
-  const compressed = fs.readFileSync(path);
+  const fd = fs.openSync(path, OPEN_FLAGS);
+  let compressed: Buffer;
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw new SourceDecodeError(path, 'not a regular file');
+    compressed = fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
   let content: Uint8Array;
   try {
     content = decompress(compressed);

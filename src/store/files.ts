@@ -54,6 +54,7 @@ export class SourceFiles {
   private readonly rewrite;
   private readonly rename;
   private readonly missing;
+  private readonly fileWarning;
 
   constructor(private readonly db: Db) {
     this.byPath = db.prepare<[string], SourceFileRow>('SELECT * FROM source_files WHERE path = ?');
@@ -79,6 +80,10 @@ export class SourceFiles {
     );
     this.rename = db.prepare('UPDATE source_files SET path = @path, updated_at = @now WHERE id = @id');
     this.missing = db.prepare('UPDATE source_files SET missing = 1, updated_at = @now WHERE id = @id');
+    this.fileWarning = db.prepare(
+      `INSERT INTO ingest_warnings (source_file_id, path, line_no, offset, reason, created_at)
+       VALUES (@id, @path, NULL, NULL, @reason, @now)`,
+    );
   }
 
   /**
@@ -149,5 +154,10 @@ export class SourceFiles {
 
   markMissing(fileId: number, now: string): void {
     this.missing.run({ id: fileId, now });
+  }
+
+  /** A problem with a whole file rather than one line (shown by `aiobscura warnings` without a line number). */
+  warn(fileId: number, path: string, reason: string, now: string): void {
+    this.fileWarning.run({ id: fileId, path, reason, now });
   }
 }

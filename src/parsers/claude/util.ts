@@ -3,6 +3,7 @@
  * optional and of unknown type, because the format is unversioned and changes between releases.
  */
 import { createHash } from 'node:crypto';
+import { jsonText } from '../../reader/json-text.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -36,11 +37,14 @@ export function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-/** JSON text that never throws (BigInt or cycles cannot come from JSON.parse, but callers may pass anything). */
+/**
+ * JSON text that never throws. A valid line may nest deeper than `JSON.stringify` can recurse (a 10,000-deep
+ * tool input): `jsonText` writes it without the stack, so the text stays faithful instead of
+ * `[object Object]`. BigInt or cycles cannot come from JSON.parse, but callers may pass anything.
+ */
 export function safeJson(v: unknown): string {
   try {
-    const out = JSON.stringify(v);
-    return out === undefined ? 'null' : out;
+    return jsonText(v);
   } catch {
     return String(v);
   }

@@ -3,6 +3,7 @@
  * objects with strings, so every read goes through these guards instead of casts.
  */
 import { createHash } from 'node:crypto';
+import { jsonText } from '../../reader/json-text.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -29,11 +30,13 @@ export function field(v: unknown, key: string): unknown {
 
 /**
  * JSON text that never throws: BigInt or cyclic values cannot come from JSON.parse, but the parser is
- * also fed hand-built objects in tests, and a crash here would lose the whole record.
+ * also fed hand-built objects in tests, and a crash here would lose the whole record. Valid JSON nested
+ * deeper than `JSON.stringify` can recurse is written by `jsonText` without the stack; the old `String(v)`
+ * fallback gave every deep payload the same content key (`[object Object]`).
  */
 export function safeJson(v: unknown): string {
   try {
-    return JSON.stringify(v) ?? 'null';
+    return jsonText(v);
   } catch {
     return String(v);
   }
