@@ -64,8 +64,13 @@ export class Generator {
   ) {
     this.random = mulberry32(seed ^ 0x5eed);
     const all = sourceFiles().filter((s) => s.role === 'main');
-    this.sources = all.map((src) => ({ src, lines: usableLines(src.file) })).filter((s) => s.lines.length > 0);
-    if (!this.sources.some((s) => s.src.assistant === 'codex') || !this.sources.some((s) => s.src.assistant === 'claude'))
+    this.sources = all
+      .map((src) => ({ src, lines: usableLines(src.file) }))
+      .filter((s) => s.lines.length > 0);
+    if (
+      !this.sources.some((s) => s.src.assistant === 'codex') ||
+      !this.sources.some((s) => s.src.assistant === 'claude')
+    )
       throw new Error('the corpus must hold Claude and Codex session files (is ../shared/corpus present?)');
     for (let i = 0; i < sessions; i++) this.streams.push(this.newStream(i));
   }
@@ -82,7 +87,14 @@ export class Generator {
     const copy = this.copies++;
     const session = rw.uuid(source.src.sessionUuid);
     const file = codex
-      ? path.join(this.codexDir, 'sessions', '2026', '01', '01', `rollout-${source.src.inner}-${session}.jsonl`)
+      ? path.join(
+          this.codexDir,
+          'sessions',
+          '2026',
+          '01',
+          '01',
+          `rollout-${source.src.inner}-${session}.jsonl`,
+        )
       : path.join(this.claudeDir, 'projects', `-chaos-c${copy}`, `${session}.jsonl`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.ledger.set(file, []);

@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Row } from '../../test/support/catsyphon/index.js';
 import { mulberry32 } from '../../test/support/catsyphon/faults.js';
+import type { Row } from '../../test/support/catsyphon/index.js';
 import { CRASH_POINTS, type CrashPoint, type Life, startDaemon } from './daemon.js';
 import { Generator } from './generator.js';
 import { type ChaosServer, faultMix, startChaosServer } from './server.js';
@@ -140,7 +140,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     writeConfig(path.join(home, 'config', 'aiobscura', 'config.toml'), server.url, creds);
     await server.admin('POST', 'seed', { seed: opts.seed });
     await server.admin('POST', 'faults/random', faultMix(opts.stallMs));
-    const gen = new Generator(path.join(home, '.claude'), path.join(home, '.codex'), opts.sessions, opts.seed);
+    const gen = new Generator(
+      path.join(home, '.claude'),
+      path.join(home, '.codex'),
+      opts.sessions,
+      opts.seed,
+    );
     for (let i = 0; i < opts.sessions * 3; i++) gen.step(0);
 
     // The generator: a step every `stepMs`, torn lines completed up to 300 ms later.
@@ -193,9 +198,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         await sleep(50); // the server closes its listener 20 ms after answering
         outage = 'on';
         // Ends a little before the server reopens, so every request counted met a closed listener.
-        setTimeout(() => {
-          outage = 'done';
-        }, opts.outageSec * 1000 - 100);
+        setTimeout(
+          () => {
+            outage = 'done';
+          },
+          opts.outageSec * 1000 - 100,
+        );
       }
       r.lives++;
       const crash = crashPointOf(r.lives);
@@ -212,7 +220,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         const end = await l.exit;
         // Only the process itself sends SIGKILL before the 20 s are up: the crash point was reached.
         if (end.signal === 'SIGKILL' && !l.child.killed) r.crashPoints[crash]++;
-        else if (end.signal !== 'SIGKILL') r.unexpectedExits.push(`life ${r.lives} (${crash}): ${JSON.stringify(end)} ${l.stderr().slice(0, 500)}`);
+        else if (end.signal !== 'SIGKILL')
+          r.unexpectedExits.push(
+            `life ${r.lives} (${crash}): ${JSON.stringify(end)} ${l.stderr().slice(0, 500)}`,
+          );
       } else {
         const target = r.kills % 2 === 0 ? 'txn' : 'http';
         // Let it live a little (start-up, a pass, some publishing), then wait for the target phase.
@@ -231,7 +242,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
             if (l.marker.httpOpen.size > 0) r.killsInHttp++;
           }
         } else {
-          r.unexpectedExits.push(`life ${r.lives}: ${JSON.stringify(await l.exit)} ${l.stderr().slice(0, 500)}`);
+          r.unexpectedExits.push(
+            `life ${r.lives}: ${JSON.stringify(await l.exit)} ${l.stderr().slice(0, 500)}`,
+          );
         }
       }
       l.marker.close();
@@ -270,7 +283,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const end = await last.exit;
     last.marker.close();
     life = null;
-    if (end.code !== 0) r.unexpectedExits.push(`final life: ${JSON.stringify(end)} ${last.stderr().slice(0, 500)}`);
+    if (end.code !== 0)
+      r.unexpectedExits.push(`final life: ${JSON.stringify(end)} ${last.stderr().slice(0, 500)}`);
 
     const counters = (await server.summary()).counters;
     const faultsAnswered: Record<string, number> = {
@@ -293,7 +307,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const checks: Check[] = [];
     const atLeast = (name: string, value: number, min: number) =>
       checks.push({ name, value, want: `>= ${min}`, pass: value >= min });
-    const zero = (name: string, value: number) => checks.push({ name, value, want: '= 0', pass: value === 0 });
+    const zero = (name: string, value: number) =>
+      checks.push({ name, value, want: '= 0', pass: value === 0 });
     atLeast('kills (SIGKILL from the harness)', r.kills, mins.kills);
     atLeast('kills proven inside an HTTP request', r.killsInHttp, mins.killsInHttp);
     atLeast('kills proven inside an ingest transaction', r.killsInTxn, mins.killsInTxn);
@@ -353,12 +368,16 @@ function drained(dbPath: string, ledger: ReadonlyMap<string, readonly string[]>)
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
     const offsets = new Map(
-      (db.prepare('SELECT path, checkpoint_offset FROM source_files').all() as { path: string; checkpoint_offset: number }[]).map(
-        (r) => [r.path, r.checkpoint_offset],
-      ),
+      (
+        db.prepare('SELECT path, checkpoint_offset FROM source_files').all() as {
+          path: string;
+          checkpoint_offset: number;
+        }[]
+      ).map((r) => [r.path, r.checkpoint_offset]),
     );
     for (const file of ledger.keys()) if (offsets.get(file) !== fs.statSync(file).size) return false;
-    if ((db.prepare('SELECT count(*) FROM messages WHERE publishable = 0').pluck().get() as number) > 0) return false;
+    if ((db.prepare('SELECT count(*) FROM messages WHERE publishable = 0').pluck().get() as number) > 0)
+      return false;
     const pending = db
       .prepare(
         `SELECT count(*) FROM messages m LEFT JOIN collector_publish_state p ON p.session_id = m.session_id
@@ -376,6 +395,9 @@ function drained(dbPath: string, ledger: ReadonlyMap<string, readonly string[]>)
 export function formatChecks(checks: readonly Check[]): string {
   const width = Math.max(...checks.map((c) => c.name.length));
   return checks
-    .map((c) => `${c.name.padEnd(width)}  ${String(c.value).padStart(8)}  ${c.want.padEnd(6)}  ${c.pass ? 'PASS' : 'FAIL'}`)
+    .map(
+      (c) =>
+        `${c.name.padEnd(width)}  ${String(c.value).padStart(8)}  ${c.want.padEnd(6)}  ${c.pass ? 'PASS' : 'FAIL'}`,
+    )
     .join('\n');
 }

@@ -49,7 +49,9 @@ else {
 }
 const failed = result.checks.filter((c) => !c.pass);
 if (failed.length > 0) {
-  console.error(`chaos run FAILED: ${failed.map((c) => `${c.name} = ${c.value} (want ${c.want})`).join('; ')}`);
+  console.error(
+    `chaos run FAILED: ${failed.map((c) => `${c.name} = ${c.value} (want ${c.want})`).join('; ')}`,
+  );
   process.exit(1);
 }
 console.error('chaos run PASSED');

@@ -23,7 +23,10 @@ export interface LedgerCheck {
   unknownFiles: number;
 }
 
-export function checkLedger(databasePath: string, ledger: ReadonlyMap<string, readonly string[]>): LedgerCheck {
+export function checkLedger(
+  databasePath: string,
+  ledger: ReadonlyMap<string, readonly string[]>,
+): LedgerCheck {
   const db = openDatabase(databasePath);
   try {
     const fileId = db.prepare('SELECT id FROM source_files WHERE path = ?').pluck();
