@@ -24,6 +24,7 @@ export function criteria(r: SoakResult): { figures: [string, string][]; checks: 
     ['backlog drained after the outage', `${r.backlogDrained} events`],
     ['baseline RSS (at warm-up end)', mib(r.baselineRss)],
     ['peak RSS during the outage', mib(r.peakRss)],
+    ['peak RSS while draining (not a criterion)', mib(r.drainPeakRss)],
     ['recovery wait (outage off -> first row)', secs(r.recoveryMs)],
     ['drain time (outage off -> nothing publishable left)', secs(r.drainMs)],
     ['drain rate (first row -> drained)', r.drainRate === null ? '-' : `${Math.round(r.drainRate)} events/s`],

@@ -55,6 +55,8 @@ export interface SoakResult {
   backlogDrained: number;
   baselineRss: number;
   peakRss: number;
+  /** Peak RSS while the backlog drained (not a criterion: publishing at full speed churns the heap). */
+  drainPeakRss: number;
   /** Milliseconds from outage off to the first row stored after it. */
   recoveryMs: number | null;
   /** Milliseconds from outage off until nothing publishable was left (null: not within the limit). */
@@ -228,6 +230,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       return false;
     }, drainLimitMs);
     const drainMs: number | null = drainedAt;
+    const drainPeakRss = Math.max(0, ...rss.between(outageTo, rss.now()));
     const recoveryMs: number | null = firstRowAt;
     log(`soak: drained in ${drainMs === null ? 'never' : `${(drainMs / 1000).toFixed(1)} s`}`);
 
@@ -255,6 +258,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       backlogDrained,
       baselineRss,
       peakRss,
+      drainPeakRss,
       recoveryMs,
       drainMs,
       drainRate,
