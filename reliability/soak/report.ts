@@ -14,8 +14,27 @@ export interface Criterion {
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 const secs = (ms: number | null) => (ms === null ? 'never' : `${(ms / 1000).toFixed(1)} s`);
 
+/**
+ * Events/s over the sampling intervals in which the server stored rows: the publishing speed itself, without
+ * the time sessions spent waiting out their round pauses.
+ */
+export function activeDrainRate(r: SoakResult): number | null {
+  let ms = 0;
+  let rows = 0;
+  for (let i = 1; i < r.drainCurve.length; i++) {
+    const [t0, n0] = r.drainCurve[i - 1]!;
+    const [t1, n1] = r.drainCurve[i]!;
+    if (n1 > n0) {
+      ms += t1 - t0;
+      rows += n1 - n0;
+    }
+  }
+  return ms > 0 ? rows / (ms / 1000) : null;
+}
+
 export function criteria(r: SoakResult): { figures: [string, string][]; checks: Criterion[] } {
   const v = r.verification;
+  const active = activeDrainRate(r);
   const delta = r.peakRss - r.baselineRss;
   const figures: [string, string][] = [
     ['records appended (rate)', `${r.recordsWritten} (${r.rate}/s)`],
@@ -28,6 +47,7 @@ export function criteria(r: SoakResult): { figures: [string, string][]; checks: 
     ['recovery wait (outage off -> first row)', secs(r.recoveryMs)],
     ['drain time (outage off -> nothing publishable left)', secs(r.drainMs)],
     ['drain rate (first row -> drained)', r.drainRate === null ? '-' : `${Math.round(r.drainRate)} events/s`],
+    ['drain rate while rows were arriving', active === null ? '-' : `${Math.round(active)} events/s`],
     [
       'drain rate (outage off -> drained)',
       r.drainMs === null ? '-' : `${Math.round(r.backlogDrained / (r.drainMs / 1000))} events/s`,
