@@ -224,7 +224,8 @@ export class Publisher {
   async runOnce(force: boolean, signal: AbortSignal): Promise<boolean> {
     if (this.pausedReason()) return false;
     const nowMs = this.clock().getTime();
-    const due = this.candidates(force, nowMs).filter(
+    const candidates = this.candidates(force, nowMs);
+    const due = candidates.filter(
       (p) => force || p.nextRetryAt === null || Date.parse(p.nextRetryAt) <= nowMs,
     );
     let progressed = false;
@@ -237,8 +238,11 @@ export class Publisher {
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));
-    // What is still pending (waiting for its retry time, or stopped by a limit) is looked at again next round.
-    for (const p of this.tracker.pendingAmong(due.map((d) => d.sessionId))) this.backlog.add(p.sessionId);
+    // What is still pending is looked at again next round: stopped by a limit, failed, or still waiting for
+    // its retry time. Candidates that were not due count too: dropping them would leave a session whose
+    // round failed during an outage unsent until ingest touches it again or the periodic full scan.
+    for (const p of this.tracker.pendingAmong(candidates.map((d) => d.sessionId)))
+      this.backlog.add(p.sessionId);
     if (this.config.completeAfterIdleMinutes > 0 && !signal.aborted) await this.completeIdle(signal);
     return progressed;
   }
