@@ -59,7 +59,7 @@ export class Generator {
   constructor(
     private readonly claudeDir: string,
     private readonly codexDir: string,
-    private readonly sessions: number,
+    readonly sessions: number,
     seed: number,
   ) {
     this.random = mulberry32(seed ^ 0x5eed);

@@ -13,7 +13,7 @@ import { mulberry32 } from '../../test/support/catsyphon/faults.js';
 import type { Row } from '../../test/support/catsyphon/index.js';
 import { CRASH_POINTS, type CrashPoint, type Life, startDaemon } from './daemon.js';
 import { Generator } from './generator.js';
-import { type ChaosServer, faultMix, startChaosServer } from './server.js';
+import { faultMix, startChaosServer } from './server.js';
 import { checkLedger, checkServer, type LedgerCheck, type ServerCheck } from './verify.js';
 
 export interface ChaosOptions {

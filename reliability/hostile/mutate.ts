@@ -220,7 +220,7 @@ export function applyMutation(line: Buffer, m: Mutation): Buffer {
         return p ? replaceField(record, p, null, raw) : Buffer.from(raw);
       }
       if (m.kind === 'huge-string') {
-        const huge = 'x'.repeat(Math.max(0, m.bytes - 64)) + ' end of a huge string';
+        const huge = `${'x'.repeat(Math.max(0, m.bytes - 64))} end of a huge string`;
         return p ? replaceField(record, p, huge) : Buffer.from(JSON.stringify({ huge }));
       }
       return p

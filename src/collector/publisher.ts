@@ -30,6 +30,8 @@ const SERVER_CHANGED = 'server-url-changed';
 /** Consecutive 409s without progress after which the gap is treated as a failed round. */
 const MAX_GAP_RECOVERIES = 3;
 const FULL_SCAN_EVERY_MS = 5 * 60_000;
+/** How long the background loop waits after a round failed locally (e.g. the database's disk is full). */
+const LOCAL_FAILURE_WAIT_MS = 30_000;
 
 export interface PublisherDeps {
   client: Client;
@@ -76,6 +78,8 @@ export class Publisher {
   private readonly memory = new Map<string, SessionMemory>();
   private readonly stopping = new AbortController();
   private loopRunning: Promise<void> | null = null;
+  /** The last local error the loop reported, so a repeating one is logged once. */
+  private localFailure: string | null = null;
   private wake: (() => void) | null = null;
   private wanted = false;
   private forceNext = false;
@@ -177,12 +181,24 @@ export class Publisher {
       const force = this.forceNext;
       this.forceNext = false;
       this.wanted = false;
-      await this.runOnce(force, signal);
+      let wait = Math.max(250, this.config.flushIntervalSecs * 1000);
+      try {
+        await this.runOnce(force, signal);
+        this.localFailure = null;
+      } catch (err) {
+        // A local write failed (a full disk, a locked or damaged database): the cursor did not move, so the
+        // round is simply tried again later. Said once per distinct problem; the daemon itself keeps ingesting.
+        const message = err instanceof Error ? err.message : String(err);
+        if (message !== this.localFailure)
+          this.log('warn', `publishing: local database error: ${message}; will retry`);
+        this.localFailure = message;
+        wait = LOCAL_FAILURE_WAIT_MS;
+      }
       if (signal.aborted) break;
-      if (this.wanted || this.forceNext) continue;
+      if (wait !== LOCAL_FAILURE_WAIT_MS && (this.wanted || this.forceNext)) continue;
       // Wake up for new data, or after a flush interval to send partial batches that have aged enough.
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.max(250, this.config.flushIntervalSecs * 1000));
+        const t = setTimeout(resolve, wait);
         this.wake = () => {
           clearTimeout(t);
           resolve();

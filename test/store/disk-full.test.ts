@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { CLI, exited, fakeHome, type Home, run } from '../support/cli.js';
+import { startCatsyphonServer } from '../support/catsyphon/index.js';
+import { CLI, exited, fakeHome, type Home, run, runAsync } from '../support/cli.js';
+import { collectorHome, expectPublishedOnce } from '../support/collector-home.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 
 const SAMPLE = path.join(CORPUS_DIR, 'claude-code-log/test/test_data/real_projects');
@@ -137,5 +139,40 @@ describe('a full disk during ingest', () => {
     const r = run(home, ['sync'], { AIOBSCURA_MAX_PAGE_COUNT: 'lots' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('AIOBSCURA_MAX_PAGE_COUNT');
+  });
+
+  it('under the publisher is logged once; sync --watch keeps running, and everything publishes once later', async () => {
+    const server = await startCatsyphonServer({ host: '127.0.0.1', port: 0 });
+    try {
+      const home = collectorHome(server, server.admin.registerCollector(), [BIG[1]!]);
+      // Ingest with the collector off: the backlog is stored, and the publisher's first write needs a new page.
+      expect((await runAsync(home, ['sync'], { AIOBSCURA_COLLECTOR_ENABLED: 'false' })).code).toBe(0);
+      const child = spawn(process.execPath, [CLI, 'sync', '--watch', '--poll', '200'], {
+        env: { ...home.env, AIOBSCURA_MAX_PAGE_COUNT: String(pageCount(home.db)) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      const reported = new Promise<void>((resolve) => {
+        child.stderr!.on('data', (d) => {
+          stderr += d;
+          if (stderr.includes('publishing: local database error')) resolve();
+        });
+        child.once('exit', () => resolve());
+      });
+      await reported;
+      // Still alive well after the failure (a rejected loop would have crashed it at once).
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(child.exitCode).toBeNull();
+      child.kill('SIGTERM');
+      await exited(child);
+      expect(stderr.match(/publishing: local database error/g)).toHaveLength(1);
+      expect(stderr).not.toContain('    at ');
+
+      // Space is back: the next run publishes the whole backlog, nothing twice.
+      expect((await runAsync(home, ['sync'])).code).toBe(0);
+      expectPublishedOnce(server, home);
+    } finally {
+      await server.close();
+    }
   });
 });
