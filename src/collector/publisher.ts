@@ -78,6 +78,8 @@ export class Publisher {
   private readonly memory = new Map<string, SessionMemory>();
   private readonly stopping = new AbortController();
   private loopRunning: Promise<void> | null = null;
+  /** A round failed with nothing succeeding around it: the next acknowledgement ends the outage. */
+  private serverDown = false;
   /** The last local error the loop reported, so a repeating one is logged once. */
   private localFailure: string | null = null;
   private wake: (() => void) | null = null;
@@ -436,6 +438,7 @@ export class Publisher {
         m.soloFailures = 0;
         m.gapRecoveries = 0;
         m.warned = null;
+        if (this.serverDown) this.serverAnswersAgain();
         return 'acked';
       }
       case 'rejectEvents':
@@ -523,7 +526,23 @@ export class Publisher {
       m.soloFailures = 0;
       return 'again';
     }
+    // Nothing succeeded around it: the server itself is down or unreachable, not this batch.
+    if (!othersSucceeded) this.serverDown = true;
     return this.failRound(batch, detail, 'transient');
+  }
+
+  /**
+   * The first acknowledgement after an outage: sessions whose rounds failed meanwhile would otherwise wait
+   * out backoffs that grew during it (up to minutes each), so the backlog drains only slowly. They are due
+   * again now, and the next round looks at every session.
+   */
+  private serverAnswersAgain(): void {
+    this.serverDown = false;
+    const waiting = this.tracker.retryWaitingNow(this.now());
+    if (waiting === 0) return;
+    this.log('info', `the server answers again: ${waiting} waiting session(s) retry now`);
+    this.fullScanDue = true;
+    this.wanted = true;
   }
 
   /**

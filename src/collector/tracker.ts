@@ -300,6 +300,19 @@ export class SessionTracker {
     this.st.fail.run({ sessionId, nextRetryAt, error, now });
   }
 
+  /**
+   * Every session waiting for its retry time may try at once (the server answers again after an outage).
+   * `failed_rounds` stays, so a session that fails for a reason of its own goes on backing off. Returns how
+   * many sessions were waiting.
+   */
+  retryWaitingNow(now: string): number {
+    return this.db
+      .prepare(
+        'UPDATE collector_publish_state SET next_retry_at = NULL, updated_at = ? WHERE next_retry_at IS NOT NULL',
+      )
+      .run(now).changes;
+  }
+
   reject(
     r: { sessionId: string; seq: number; type: string; hash: string; status: number | null; detail: string },
     now: string,
