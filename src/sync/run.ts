@@ -102,20 +102,22 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
    * cancelled, which is safe because a cursor moves only after the server acknowledged; the new publisher
    * sends it again and the server deduplicates by hash) before one with the new settings starts.
    */
+  const reloadFailed = (err: unknown) => {
+    // ConfigError lists one problem per indented line; a log line must stay one line.
+    const error = (err as Error).message.replace(/:\n\s+/, ': ').replace(/\n\s+/g, '; ');
+    log('warn', `config reload failed, keeping the running configuration: ${error}`, {
+      event: 'config-reload-failed',
+      config: config.configPath,
+      error,
+    });
+  };
   const reload = async () => {
     let next: ResolvedConfig;
     try {
       if (!opts.reloadConfig) throw new Error('this sync has no configuration file to re-read');
       next = opts.reloadConfig();
     } catch (err) {
-      // ConfigError lists one problem per indented line; a log line must stay one line.
-      const error = (err as Error).message.replace(/:\n\s+/, ': ').replace(/\n\s+/g, '; ');
-      log('warn', `config reload failed, keeping the running configuration: ${error}`, {
-        event: 'config-reload-failed',
-        config: config.configPath,
-        error,
-      });
-      return;
+      return reloadFailed(err);
     }
     const changes = diffConfig(config, next);
     const live = changes.filter((c) => c.live);
@@ -128,13 +130,7 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
         // loopback rule) makes the reload fail as a whole instead of leaving nothing publishing.
         nextPublisher = await loadPublisher(db, applied, opts.log);
       } catch (err) {
-        const error = (err as Error).message;
-        log('warn', `config reload failed, keeping the running configuration: ${error}`, {
-          event: 'config-reload-failed',
-          config: config.configPath,
-          error,
-        });
-        return;
+        return reloadFailed(err);
       }
     }
     log(
