@@ -16,13 +16,12 @@
  */
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import tls from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { CollectorConfigError } from './errors.js';
 
 export interface TransportOptions {
-  /** `ca_file`: a PEM file of extra certificate authorities, or null. */
+  /** `ca_file` (`~` already expanded by the config): a PEM file of extra certificate authorities, or null. */
   caFile: string | null;
   /** Where proxy variables and `NODE_EXTRA_CA_CERTS` are read (the process environment in production). */
   env: Readonly<Record<string, string | undefined>>;
@@ -99,7 +98,7 @@ export function loadUndici(): Promise<Undici> {
 
 /** The system roots, then `NODE_EXTRA_CA_CERTS`, then `ca_file`; each file checked to be PEM certificates. */
 export function trustedAuthorities(caFile: string, extraCaCerts: string | undefined): string[] {
-  const own = readPemCertificates('ca_file', expandHome(caFile));
+  const own = readPemCertificates('ca_file', caFile);
   // Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS; so do we (by ignoring it), rather
   // than refusing a ca_file that is fine.
   let extra: string[] = [];
@@ -141,10 +140,6 @@ function readPemCertificates(key: string, file: string): string[] {
     }
   });
   return blocks;
-}
-
-function expandHome(file: string): string {
-  return file === '~' || file.startsWith('~/') ? os.homedir() + file.slice(1) : file;
 }
 
 /** A proxy URL may carry `user:password@`; it is shown without them. */

@@ -280,7 +280,13 @@ export function resolveCollector(
       backfillSince ?? undefined,
       null,
     ),
-    caFile: pick<string | null>('ca_file', undefined, undefined, f.ca_file, null),
+    caFile: pick<string | null>(
+      'ca_file',
+      undefined,
+      undefined,
+      f.ca_file === undefined ? undefined : expandHome(f.ca_file, env),
+      null,
+    ),
     sources,
   };
   problems.push(...redactPatternProblems(config.redactPatterns));

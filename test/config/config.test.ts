@@ -75,4 +75,13 @@ describe('resolveConfig', () => {
     fs.writeFileSync(file, '[sources\n');
     expect(() => resolveConfig({ configPath: file }, { HOME: h })).toThrow(/invalid TOML in .*config\.toml/);
   });
+
+  it('expands ~ in the collector paths (ca_file, project globs) against HOME', () => {
+    const h = home();
+    const file = path.join(h, 'config.toml');
+    fs.writeFileSync(file, '[collector]\nca_file = "~/certs/ca.pem"\nexclude_projects = ["~/private/**"]\n');
+    const c = resolveConfig({ configPath: file }, { HOME: h });
+    expect(c.collector.caFile).toBe(path.join(h, 'certs/ca.pem'));
+    expect(c.collector.excludeProjects).toEqual([path.join(h, 'private/**')]);
+  });
 });
