@@ -7,6 +7,7 @@
  * with the same ordinal, so a legacy server's gap check never loops (§3.3).
  */
 import { messageEvents, sessionStartEvent, validateEvent, wireSessionId } from './mapping.js';
+import { eventBytes } from './sanitize.js';
 import type { SessionTracker } from './tracker.js';
 import type { CollectorEvent, MappingOptions } from './types.js';
 
@@ -42,8 +43,6 @@ function filler(original: CollectorEvent): CollectorEvent {
   };
 }
 
-const size = (e: CollectorEvent) => Buffer.byteLength(JSON.stringify(e));
-
 /** Builds (and numbers, durably) the next batch of a session, or null when nothing is publishable. */
 export function nextBatch(
   tracker: SessionTracker,
@@ -73,7 +72,7 @@ export function nextBatch(
     batch.events.push(e);
     batch.messageSeqs.push(seq);
     batch.observedAts.push(e.observed_at);
-    batch.bytes += size(e);
+    batch.bytes += eventBytes(e);
   };
   if (!state.sessionStartAcked) {
     const session = tracker.session(sessionId);
@@ -92,7 +91,7 @@ export function nextBatch(
   }
   for (const msg of messages) {
     const events = messageEvents(msg, wireId, limits.mapping);
-    const bytes = events.reduce((n, e) => n + size(e), 0);
+    const bytes = events.reduce((n, e) => n + eventBytes(e), 0);
     const fits =
       batch.events.length + events.length <= limits.batchSize &&
       batch.bytes + bytes + 64 <= limits.maxBatchBytes;
