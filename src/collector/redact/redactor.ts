@@ -55,22 +55,36 @@ export function createRedactor(customPatterns: readonly string[] = []): Redactor
 }
 
 /**
- * A copy of a JSON-like value with `redact` applied to every string value (not to keys). A string field named
- * like a password or secret (`{"password": "…"}`) is redacted whole as `password_assignment` unless it is a
- * placeholder, the structured form of `password = "…"`.
+ * `value` with `redact` applied to every string value (not to keys). A string field named like a password or
+ * secret (`{"password": "…"}`) is redacted whole as `password_assignment` unless it is a placeholder, the
+ * structured form of `password = "…"`. Copy on write: what holds nothing to redact is returned as is, so the
+ * usual case (no secret in a record of up to megabytes) allocates nothing.
  */
 export function redactDeep(value: unknown, redact: Redactor): unknown {
   if (typeof value === 'string') return redact(value);
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact));
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const r = redactDeep(value[i], redact);
+      if (r === value[i]) continue;
+      out ??= value.slice();
+      out[i] = r;
+    }
+    return out ?? value;
+  }
   if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
+    let out: Record<string, unknown> | null = null;
     for (const [k, v] of Object.entries(value)) {
-      out[k] =
+      const r =
         typeof v === 'string' && v !== '' && isSecretField(k) && !isPlaceholder(v) && !v.startsWith('$')
           ? marker('password_assignment')
           : redactDeep(v, redact);
+      if (r !== v) {
+        out ??= { ...value };
+        Object.defineProperty(out, k, { value: r, writable: true, enumerable: true, configurable: true });
+      }
     }
-    return out;
+    return out ?? value;
   }
   return value;
 }
