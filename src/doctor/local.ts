@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type { ResolvedConfig } from '../config/index.js';
 import { latestSchemaVersion } from '../store/db.js';
-import { LockHeldError, SyncLock } from '../sync/lock.js';
+import { LockHeldError, readPid, SyncLock } from '../sync/lock.js';
 import { type CheckResult, fail, ok, warn } from './types.js';
 
 export function checkLogDirs(config: Pick<ResolvedConfig, 'claudeDir' | 'codexDir'>): CheckResult[] {
@@ -117,15 +117,6 @@ function alive(pid: number): boolean {
   } catch (err) {
     // EPERM: the process exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readPid(file: string): number | null {
-  try {
-    const pid = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
-    return Number.isFinite(pid) ? pid : null;
-  } catch {
-    return null;
   }
 }
 

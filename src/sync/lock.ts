@@ -62,7 +62,8 @@ export class SyncLock {
   }
 }
 
-function readPid(file: string): number | null {
+/** The PID a lock holder wrote next to the lock, or null when there is none to read. */
+export function readPid(file: string): number | null {
   try {
     const pid = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
     return Number.isFinite(pid) ? pid : null;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientFor, Publisher } from '../../src/collector/index.js';
 import { normalizeServerUrl } from '../../src/collector/url.js';
-import { openDatabase } from '../../src/store/index.js';
+import { type Db, openDatabase } from '../../src/store/index.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 import {
   duplicateHashes,
@@ -34,6 +34,16 @@ function expectAllPublishedOnce(env: PublishEnv): void {
   expect(new Set(rows.map((r) => `${r.sessionId} ${r.hash}`))).toEqual(expected.hashes);
 }
 
+/** The real publisher on the env's database, its clock driven by the test, retries within a round off. */
+function publisherAt(env: PublishEnv, db: Db, now: () => number): Publisher {
+  const config = env.config({ max_retries: 0 }).collector;
+  return new Publisher(
+    db,
+    { ...config, serverUrl: normalizeServerUrl(config.serverUrl ?? '', false) },
+    { client: clientFor(config), clock: () => new Date(now()), random: () => 0 },
+  );
+}
+
 let env: PublishEnv;
 afterEach(async () => {
   await env?.close();
@@ -44,14 +54,9 @@ describe('recovery after an outage', () => {
     env = await publishEnv();
     env.addClaude(SPLIT_CLAUDE);
     await env.sync({ enabled: false }); // ingest only
-    const config = env.config({ max_retries: 0 }).collector;
     const db = openDatabase(env.databasePath);
     let now = Date.now();
-    const publisher = new Publisher(
-      db,
-      { ...config, serverUrl: normalizeServerUrl(config.serverUrl ?? '', false) },
-      { client: clientFor(config), clock: () => new Date(now), random: () => 0 },
-    );
+    const publisher = publisherAt(env, db, () => now);
     const signal = new AbortController().signal;
     try {
       await env.server.admin.setModes({ outage: true });
@@ -76,14 +81,9 @@ describe('recovery after an outage', () => {
     env.addClaude(SPLIT_CLAUDE);
     env.addClaude(OTHER_SESSIONS[0]!);
     await env.sync({ enabled: false });
-    const config = env.config({ max_retries: 0 }).collector;
     const db = openDatabase(env.databasePath);
     let now = Date.now();
-    const publisher = new Publisher(
-      db,
-      { ...config, serverUrl: normalizeServerUrl(config.serverUrl ?? '', false) },
-      { client: clientFor(config), clock: () => new Date(now), random: () => 0 },
-    );
+    const publisher = publisherAt(env, db, () => now);
     const signal = new AbortController().signal;
     const waiting = () =>
       db
