@@ -34,20 +34,43 @@ export function sanitizeString(s: string): string {
 export const MAX_EVENT_DEPTH = 64;
 
 /**
- * A deep copy of a JSON-like value with every string and key sanitized; containers nested deeper than
- * {@link MAX_EVENT_DEPTH} levels become their (sanitized) JSON text.
+ * A JSON-like value with every string and key sanitized; containers nested deeper than
+ * {@link MAX_EVENT_DEPTH} levels become their (sanitized) JSON text. Copy on write: what needs no change is
+ * returned as is, so the usual event (no NUL, no lone surrogate) is not copied.
  */
 export function sanitizeValue(value: unknown, depth = 1): unknown {
   if (typeof value === 'string') return sanitizeString(value);
   if ((Array.isArray(value) || isPlainObject(value)) && depth > MAX_EVENT_DEPTH)
     return sanitizeString(jsonText(value));
-  if (Array.isArray(value)) return value.map((v) => sanitizeValue(v, depth + 1));
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const r = sanitizeValue(value[i], depth + 1);
+      if (r === value[i]) continue;
+      out ??= value.slice();
+      out[i] = r;
+    }
+    return out ?? value;
+  }
   if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[sanitizeString(k)] = sanitizeValue(v, depth + 1);
-    return out;
+    let out: Record<string, unknown> | null = null;
+    for (const [k, v] of Object.entries(value)) {
+      // A key that changes can collapse into another one: rebuild the object in key order (rare).
+      if (sanitizeString(k) !== k) return rebuiltObject(value, depth);
+      const r = sanitizeValue(v, depth + 1);
+      if (r === v) continue;
+      out ??= { ...value };
+      out[k] = r;
+    }
+    return out ?? value;
   }
   return value;
+}
+
+function rebuiltObject(value: Record<string, unknown>, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[sanitizeString(k)] = sanitizeValue(v, depth + 1);
+  return out;
 }
 
 export function sanitizeEvent(event: CollectorEvent): CollectorEvent {

@@ -80,6 +80,27 @@ describe('sanitize', () => {
   });
 });
 
+describe('sanitizeValue copy on write', () => {
+  it('returns a clean value itself, and copies only the path to a changed string without touching the input', () => {
+    const clean = { a: ['x', { b: 'y' }], c: 1 };
+    expect(sanitizeValue(clean)).toBe(clean);
+    const dirty = { a: ['x', { b: 'y\u0000' }], c: { d: 'z' } };
+    const before = JSON.stringify(dirty);
+    const out = sanitizeValue(dirty) as typeof dirty;
+    expect(JSON.stringify(dirty)).toBe(before);
+    expect(out).toEqual({ a: ['x', { b: 'y\uFFFD' }], c: { d: 'z' } });
+    expect(out).not.toBe(dirty);
+    expect(out.a).not.toBe(dirty.a);
+    expect(out.c).toBe(dirty.c);
+  });
+
+  it('rebuilds an object whose keys change, the later of two colliding keys winning', () => {
+    const value = { 'k\u0000': 1, 'k\uFFFD': 2, other: 'v' };
+    expect(sanitizeValue(value)).toEqual({ 'k\uFFFD': 2, other: 'v' });
+    expect(Object.keys(value)).toHaveLength(3);
+  });
+});
+
 describe('truncateString', () => {
   it('keeps a prefix, names the removed bytes and fits the JSON budget', () => {
     fc.assert(
