@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { appendPool, type PoolRecord } from '../../bench/corpus-gen.js';
 import { IdRewriter, uuidFrom } from '../../bench/ids.js';
+import { mulberry32 } from '../../test/support/catsyphon/faults.js';
 
 /** Consecutive pool lines that share one id rewriter (and so keep their links). */
 const CHUNK = 40;
@@ -23,18 +24,6 @@ interface LiveSession {
   inChunk: number;
   rewriter: IdRewriter;
   pin: Map<string, string>;
-}
-
-/** A small seeded PRNG (mulberry32): the same seed picks the same records in the same order. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class SoakWriter {
@@ -50,7 +39,7 @@ export class SoakWriter {
     if (this.pool.length === 0)
       throw new Error('no corpus record produces a message: is ../shared/corpus present?');
     const sourceIds = [...new Set(this.pool.map((r) => r.sessionId))];
-    const random = seededRandom(seed);
+    const random = mulberry32(seed);
     const dir = path.join(claudeDir, 'projects', '-soak-live');
     fs.mkdirSync(dir, { recursive: true });
     for (let i = 0; i < count; i++) {

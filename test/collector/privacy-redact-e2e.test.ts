@@ -1,15 +1,8 @@
-/**
- * Redaction end to end, as users run it: `aiobscura sync` in its own process, a session file on disk with
- * planted credentials, and the test server. The local database keeps every secret intact; the server
- * receives each one as `[REDACTED:<kind>]`; and the event hashes are the same as with `redact = false`
- * (hashes are identity-based), so flipping the switch never duplicates anything on the server.
- */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/index.js';
 import { type RunningCatsyphonServer, startCatsyphonServer } from '../support/catsyphon/index.js';
 import { fakeHome, type Home, runAsync } from '../support/cli.js';
+import { writeCollectorConfig } from '../support/collector-home.js';
 import { PLANTED_KINDS, PLANTED_SESSION, plantedValues, writePlantedSession } from '../support/privacy.js';
 
 const servers: RunningCatsyphonServer[] = [];
@@ -32,14 +25,7 @@ async function publishOnce(collector: Record<string, string | boolean>) {
     timeout_secs: 2,
     ...collector,
   };
-  const configDir = path.join(home.root, 'config', 'aiobscura');
-  fs.mkdirSync(configDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(configDir, 'config.toml'),
-    `[collector]\n${Object.entries(values)
-      .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
-      .join('\n')}\n`,
-  );
+  writeCollectorConfig(home, values);
   const r = await runAsync(home, ['sync']);
   expect(r.code, r.stderr).toBe(0);
   return { server, home, sent: JSON.stringify(server.admin.events()) };

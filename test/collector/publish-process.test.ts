@@ -6,8 +6,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningCatsyphonServer, startCatsyphonServer } from '../support/catsyphon/index.js';
-import { exited, fakeHome, type Home, runAsync as run, start, waitFor } from '../support/cli.js';
-import { CORPUS_DIR, REPO_ROOT } from '../support/corpus.js';
+import {
+  exited,
+  fakeHome,
+  type Home,
+  runAsync as run,
+  start,
+  syncLoadedModules,
+  waitFor,
+} from '../support/cli.js';
+import { writeCollectorConfig } from '../support/collector-home.js';
+import { CORPUS_DIR } from '../support/corpus.js';
 import { duplicateHashes, expectedServerHashes, SPLIT_CLAUDE } from '../support/publish.js';
 
 const BIG_CLAUDE = path.join(
@@ -40,14 +49,7 @@ async function setup(
     timeout_secs: 2,
     ...collector,
   };
-  const configDir = path.join(home.root, 'config', 'aiobscura');
-  fs.mkdirSync(configDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(configDir, 'config.toml'),
-    `[collector]\n${Object.entries(values)
-      .map(([k, v]) => `${k} = ${typeof v === 'string' ? JSON.stringify(v) : v}`)
-      .join('\n')}\n`,
-  );
+  writeCollectorConfig(home, values);
   return home;
 }
 
@@ -91,21 +93,8 @@ describe('backfill', () => {
 describe('a disabled collector', () => {
   it('makes no request to a live server and loads no collector module', async () => {
     const home = await setup({ enabled: false });
-    const log = path.join(home.root, 'modules.log');
-    const hook = path.join(REPO_ROOT, 'test', 'support', 'module-log.mjs');
-    const loaded = async (enabled: boolean) => {
-      fs.writeFileSync(log, '');
-      const extra = {
-        AIOBSCURA_MODULE_LOG: log,
-        NODE_OPTIONS: `--import ${hook}`,
-        AIOBSCURA_COLLECTOR_ENABLED: String(enabled),
-      };
-      expect((await run(home, ['sync'], extra)).code).toBe(0);
-      return fs
-        .readFileSync(log, 'utf8')
-        .split('\n')
-        .filter((u) => u.includes('/dist/bundle/collector/'));
-    };
+    const loaded = async (enabled: boolean) =>
+      (await syncLoadedModules(home, enabled)).filter((u) => u.includes('/dist/bundle/collector/'));
     expect(await loaded(false)).toEqual([]);
     expect(server.admin.requests()).toEqual([]);
     // The same check sees the collector when it is enabled, so it can fail.

@@ -12,6 +12,7 @@ import {
   startCatsyphonServer,
 } from '../support/catsyphon/index.js';
 import { exited, fakeHome, type Home, runAsync, start, waitFor } from '../support/cli.js';
+import { writeCollectorConfig } from '../support/collector-home.js';
 import { SPLIT_CLAUDE } from '../support/publish.js';
 
 let server: RunningCatsyphonServer | undefined;
@@ -36,16 +37,7 @@ async function setup(collector?: Record<string, string | number | boolean>, inge
   fs.mkdirSync(dir);
   fs.copyFileSync(SPLIT_CLAUDE, path.join(dir, path.basename(SPLIT_CLAUDE)));
   if (ingest) expect((await runAsync(home, ['sync'])).code).toBe(0);
-  if (collector) {
-    const file = path.join(home.root, 'config', 'aiobscura', 'config.toml');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(
-      file,
-      `[collector]\n${Object.entries(collector)
-        .map(([k, v]) => `${k} = ${typeof v === 'string' ? JSON.stringify(v) : v}`)
-        .join('\n')}\n`,
-    );
-  }
+  if (collector) writeCollectorConfig(home, collector);
   return home;
 }
 

@@ -11,8 +11,8 @@ import {
   type RunningCatsyphonServer,
   startCatsyphonServer,
 } from '../support/catsyphon/index.js';
-import { fakeHome, type Home, runAsync as run } from '../support/cli.js';
-import { REPO_ROOT } from '../support/corpus.js';
+import { fakeHome, type Home, runAsync as run, syncLoadedModules } from '../support/cli.js';
+import { writeCollectorConfig } from '../support/collector-home.js';
 import { startProxy, type TestProxy } from '../support/proxy.js';
 import { duplicateHashes, expectedServerHashes, SPLIT_CLAUDE } from '../support/publish.js';
 import { type HttpsFront, makePki, startHttpsFront, type TestPki } from '../support/tls.js';
@@ -46,7 +46,7 @@ async function setup(
   const home = fakeHome();
   fs.mkdirSync(path.join(home.claudeProjects, '-w'));
   fs.copyFileSync(SPLIT_CLAUDE, path.join(home.claudeProjects, '-w', path.basename(SPLIT_CLAUDE)));
-  writeConfig(home, {
+  writeCollectorConfig(home, {
     enabled: true,
     collector_id: creds.collectorId,
     api_key: creds.apiKey,
@@ -55,15 +55,6 @@ async function setup(
     ...collector({ http: server.url, https: https.url }),
   });
   return { home, creds };
-}
-
-function writeConfig(home: Home, values: Record<string, string | number | boolean>): void {
-  const dir = path.join(home.root, 'config', 'aiobscura');
-  fs.mkdirSync(dir, { recursive: true });
-  const lines = Object.entries(values).map(
-    ([k, v]) => `${k} = ${typeof v === 'string' ? JSON.stringify(v) : v}`,
-  );
-  fs.writeFileSync(path.join(dir, 'config.toml'), `[collector]\n${lines.join('\n')}\n`);
 }
 
 /** Everything local that is publishable is on the server, once, for this collector. */
@@ -133,7 +124,7 @@ describe('sync through the network pieces', () => {
     expect(status.stdout).toContain('set ca_file for a private CA, which lifts the pause at once');
 
     // The pause was decided under the old trust settings: a config change lifts it at once.
-    writeConfig(home, {
+    writeCollectorConfig(home, {
       enabled: true,
       server_url: https.url,
       collector_id: creds.collectorId,
@@ -161,17 +152,8 @@ describe('sync through the network pieces', () => {
 
   it('the HTTP client (undici) is loaded only by a sync that sends something, never with the collector off', async () => {
     const { home } = await setup((u) => ({ server_url: u.http }));
-    const log = path.join(home.root, 'modules.log');
-    const hook = path.join(REPO_ROOT, 'test', 'support', 'module-log.mjs');
     const loaded = async (enabled: boolean) => {
-      fs.writeFileSync(log, '');
-      const extra = {
-        AIOBSCURA_MODULE_LOG: log,
-        NODE_OPTIONS: `--import ${hook}`,
-        AIOBSCURA_COLLECTOR_ENABLED: String(enabled),
-      };
-      expect((await run(home, ['sync'], extra)).code).toBe(0);
-      const urls = fs.readFileSync(log, 'utf8').split('\n');
+      const urls = await syncLoadedModules(home, enabled);
       return {
         collector: urls.some((u) => u.includes('/dist/bundle/collector/')),
         undici: urls.some((u) => /\/dist\/bundle\/undici-[^/]*\.js$/.test(u)),

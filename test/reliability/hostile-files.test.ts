@@ -66,6 +66,15 @@ function countRows(db: string, sql: string, ...args: unknown[]): number {
   }
 }
 
+/** Rows of `records` stored for one file. */
+function recordsOf(db: string, file: string): number {
+  return countRows(
+    db,
+    'SELECT count(*) FROM records r JOIN source_files f ON f.id = r.source_file_id WHERE f.path = ?',
+    file,
+  );
+}
+
 describe('entries that are not readable log files', () => {
   it('a directory named like a log, FIFOs, symlink loops and links to a parent: named, skipped, no hang', async () => {
     const hostile: Record<string, string> = {};
@@ -212,13 +221,7 @@ describe('files that change while a pass reads them (the sync pass in-process, h
     const second = await pass.run(() => false);
     expect(second.skipped).toEqual([]);
     expect(countRows(db.name, 'SELECT missing FROM source_files WHERE path LIKE ?', '%long.jsonl')).toBe(1);
-    expect(
-      countRows(
-        db.name,
-        'SELECT count(*) FROM records r JOIN source_files f ON f.id = r.source_file_id WHERE f.path = ?',
-        other,
-      ),
-    ).toBe(linesOf(SHORT_SET[1]!).length);
+    expect(recordsOf(db.name, other)).toBe(linesOf(SHORT_SET[1]!).length);
     db.close();
   });
 
@@ -246,13 +249,7 @@ describe('files that change while a pass reads them (the sync pass in-process, h
         file,
       ),
     ).toBe(lineCount(data));
-    expect(
-      countRows(
-        db.name,
-        'SELECT count(*) FROM records r JOIN source_files f ON f.id = r.source_file_id WHERE f.path = ?',
-        other,
-      ),
-    ).toBe(linesOf(SHORT_SET[1]!).length);
+    expect(recordsOf(db.name, other)).toBe(linesOf(SHORT_SET[1]!).length);
     db.close();
   });
 });
@@ -296,13 +293,7 @@ describe('a file growing fast while sync --watch reads it', () => {
     }
     fs.closeSync(fd);
     const expectedLines = lineCount(data);
-    const stored = () =>
-      fs.existsSync(home.db) &&
-      countRows(
-        home.db,
-        'SELECT count(*) FROM records r JOIN source_files f ON f.id = r.source_file_id WHERE f.path = ?',
-        file,
-      ) === expectedLines;
+    const stored = () => fs.existsSync(home.db) && recordsOf(home.db, file) === expectedLines;
     await waitFor(stored, 30_000);
     daemon.kill('SIGTERM');
     expect(await exited(daemon), `${stderr}\n${stdout.slice(-2000)}`).toEqual({ code: 0, signal: null });

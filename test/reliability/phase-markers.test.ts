@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningCatsyphonServer, startCatsyphonServer } from '../support/catsyphon/index.js';
 import { fakeHome, runAsync } from '../support/cli.js';
+import { writeCollectorConfig } from '../support/collector-home.js';
 import { SPLIT_CLAUDE } from '../support/publish.js';
 
 let server: RunningCatsyphonServer;
@@ -21,13 +22,14 @@ async function setup() {
   const home = fakeHome();
   fs.mkdirSync(path.join(home.claudeProjects, '-w'));
   fs.copyFileSync(SPLIT_CLAUDE, path.join(home.claudeProjects, '-w', path.basename(SPLIT_CLAUDE)));
-  const configDir = path.join(home.root, 'config', 'aiobscura');
-  fs.mkdirSync(configDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(configDir, 'config.toml'),
-    `[collector]\nenabled = true\nserver_url = "${server.url}"\ncollector_id = "${creds.collectorId}"\n` +
-      `api_key = "${creds.apiKey}"\nflush_interval_secs = 0\nbatch_size = 10\n`,
-  );
+  writeCollectorConfig(home, {
+    enabled: true,
+    server_url: server.url,
+    collector_id: creds.collectorId,
+    api_key: creds.apiKey,
+    flush_interval_secs: 0,
+    batch_size: 10,
+  });
   return { home, markers: path.join(home.root, 'phases.log') };
 }
 

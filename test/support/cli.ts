@@ -85,3 +85,19 @@ export function runAsync(
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
+
+/**
+ * Runs `aiobscura sync` with the module-logging hook (test/support/module-log.mjs) and the collector forced on
+ * or off, and returns every module URL the process loaded, so a test can prove a module was never loaded.
+ */
+export async function syncLoadedModules(home: Home, collectorEnabled: boolean): Promise<string[]> {
+  const log = path.join(home.root, 'modules.log');
+  fs.writeFileSync(log, '');
+  const result = await runAsync(home, ['sync'], {
+    AIOBSCURA_MODULE_LOG: log,
+    NODE_OPTIONS: `--import ${path.join(REPO_ROOT, 'test', 'support', 'module-log.mjs')}`,
+    AIOBSCURA_COLLECTOR_ENABLED: String(collectorEnabled),
+  });
+  if (result.code !== 0) throw new Error(`sync exited ${result.code}: ${result.stderr}`);
+  return fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+}

@@ -10,7 +10,7 @@ import type { Credentials, RunningCatsyphonServer } from './catsyphon/index.js';
 import { fakeHome, type Home } from './cli.js';
 import { duplicateHashes, expectedServerHashes } from './publish.js';
 
-export type CollectorValues = Record<string, string | number | boolean>;
+export type CollectorValues = Record<string, string | number | boolean | readonly string[]>;
 
 export function configPath(home: Home): string {
   return path.join(home.root, 'config', 'aiobscura', 'config.toml');
@@ -18,8 +18,9 @@ export function configPath(home: Home): string {
 
 export function writeCollectorConfig(home: Home, values: CollectorValues): void {
   fs.mkdirSync(path.dirname(configPath(home)), { recursive: true });
+  // Strings and lists of strings in JSON form are valid TOML too.
   const lines = Object.entries(values).map(
-    ([k, v]) => `${k} = ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`,
+    ([k, v]) => `${k} = ${typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)}`,
   );
   fs.writeFileSync(configPath(home), `[collector]\n${lines.join('\n')}\n`);
 }
