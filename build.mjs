@@ -18,7 +18,9 @@ await build({
   target: 'node20',
   sourcemap: true,
   // The native addon resolves its .node file relative to its own package: it stays in node_modules.
-  external: ['better-sqlite3'],
+  // The price data stays there too, so upgrading the package is all it takes to get newer prices, and the
+  // version `usage` names is the one that runs (src/report/pricing.ts).
+  external: ['better-sqlite3', '@pydantic/genai-prices'],
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire as __aiobscuraRequire } from 'node:module'; const require = __aiobscuraRequire(import.meta.url);" },
   logLevel: 'warning',

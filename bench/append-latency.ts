@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { appendPool, freshRecord, type PoolRecord, type Tree } from './corpus-gen.js';
-import { type CliTarget, cliArgs, cpuSeconds } from './proc.js';
+import { BENCH_ENV, type CliTarget, cliArgs, cpuSeconds } from './proc.js';
 import { type BenchResult, verdict } from './report.js';
 import { percentile, round } from './stats.js';
 
@@ -53,6 +53,7 @@ function createSessions(tree: Tree, pool: PoolRecord[]): string[] {
 /** Starts the daemon and resolves once its first pass (the new live sessions) has been reported. */
 function startDaemon(target: CliTarget): Promise<{ child: ChildProcess; passes: () => number }> {
   const child = spawn(process.execPath, cliArgs(target, 'sync', '--watch', '--json'), {
+    env: BENCH_ENV,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let passes = 0;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PassSummary } from '../src/sync/index.js';
 import { generateTree, type Tree } from './corpus-gen.js';
-import { type CliTarget, dbBytes, removeDb, runCli, runProcess } from './proc.js';
+import { BENCH_ENV, type CliTarget, dbBytes, noConfig, removeDb, runCli, runProcess } from './proc.js';
 import { type BenchResult, type Row, verdict } from './report.js';
 import { mb, mbps, round } from './stats.js';
 import type { FloorResult } from './storage-floor.js';
@@ -41,7 +41,7 @@ async function runCcusage(tree: Tree, log: (m: string) => void) {
   const entry = ccusageEntry();
   if (entry === null) return null;
   log(`ccusage: ${entry}`);
-  const env = { ...process.env, CLAUDE_CONFIG_DIR: tree.claudeDir, NO_COLOR: '1' };
+  const env = { ...BENCH_ENV, CLAUDE_CONFIG_DIR: tree.claudeDir, NO_COLOR: '1' };
   // --offline: the bundled price table instead of a network fetch, so the figure is the file work alone.
   const res = await runProcess(process.execPath, [entry, 'session', '--json', '--offline'], env);
   if (res.code !== 0) throw new Error(`ccusage exited ${res.code}: ${res.stderr.slice(0, 2000)}`);
@@ -74,7 +74,10 @@ async function syncCold(target: CliTarget): Promise<{ wallMs: number; summary: P
   return { wallMs: res.wallMs, summary: JSON.parse(res.stdout) as PassSummary };
 }
 
-export async function coldIngest(opts: ColdOptions): Promise<BenchResult> {
+/** The rows, plus the tree and its synced database, which the search row reuses. */
+export async function coldIngest(
+  opts: ColdOptions,
+): Promise<BenchResult & { tree: Tree; target: CliTarget }> {
   const { workDir, log } = opts;
   let t = performance.now();
   const tree = generateTree(path.join(workDir, 'cold'), { minBytes: opts.minBytes });
@@ -92,7 +95,7 @@ export async function coldIngest(opts: ColdOptions): Promise<BenchResult> {
   removeDb(floorDb);
   log(`cold: storage floor ${round(mbps(floor.bytes, floor.ms), 1)} MB/s (median of ${FLOOR_RUNS})`);
 
-  const config = path.join(workDir, 'no-config.toml');
+  const config = noConfig(workDir);
   const target: CliTarget = {
     db: path.join(workDir, 'cold.db'),
     config,
@@ -199,5 +202,7 @@ export async function coldIngest(opts: ColdOptions): Promise<BenchResult> {
       ccusage: cc && { ...cc, wallMs: round(cc.wallMs), mbps: round(mbps(tree.claudeBytes, cc.wallMs)) },
       ratio: round(ratio, 3),
     },
+    tree,
+    target,
   };
 }

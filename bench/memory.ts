@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateSession } from './corpus-gen.js';
-import { type CliTarget, cliArgs, dbBytes, removeDb, runWithPeakRss } from './proc.js';
+import { type CliTarget, cliArgs, dbBytes, noConfig, removeDb, runWithPeakRss } from './proc.js';
 import { type BenchResult, verdict } from './report.js';
 import { MB, MiB, mbps, round } from './stats.js';
 
@@ -52,7 +52,7 @@ async function measure(
   log(`memory: generated ${name} session, ${round(gen.bytes / MB, 1)} MB, ${gen.lines} lines`);
   const target: CliTarget = {
     db: path.join(root, 'mem.db'),
-    config: config ?? path.join(workDir, 'no-config.toml'),
+    config: config ?? noConfig(workDir),
     claudeDir,
     codexDir: path.join(root, 'codex'),
   };

@@ -18,7 +18,15 @@ export interface BenchOptions {
   /** Daemon CPU row: warm-up and measurement window, in seconds. */
   cpuWarmupS: number;
   cpuWindowS: number;
+  skipSearch: boolean;
+  /** Size of the re-read-after-replace session, in MiB. */
+  rereadMb: number;
+  /** Run only these sections (`cold` is implied by `search`, which reuses its tree); all when null. */
+  only: readonly Section[] | null;
 }
+
+export const SECTIONS = ['cold', 'resync', 'append', 'memory', 'publish', 'search', 'reread'] as const;
+export type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench -- [--quick] [--skip-memory] [--mem-small-mb N] [--mem-large-mb N]
                           [--cold-mb N] [--resync-files N] [--appends N]
@@ -31,7 +39,11 @@ const USAGE = `usage: npm run bench -- [--quick] [--skip-memory] [--mem-small-mb
   --appends        records appended in the watch row (default 200; --quick 40)
   --skip-publish   skip the publishing rows (5-8)
   --publish-mb     data set of the publishing rows in MB (default 60; --quick 10)
-  --cpu-window-s   daemon CPU measurement window in seconds (default 120 after 30 s warm-up; --quick 15 after 5)`;
+  --cpu-window-s   daemon CPU measurement window in seconds (default 120 after 30 s warm-up; --quick 15 after 5)
+  --skip-search    skip the search row (9)
+  --reread-mb      size of the session re-read after an identical-bytes replace, MiB (default 20; --quick 5)
+  --only LIST      only these rows, comma-separated: cold, resync, append, memory, publish, search, reread
+                   (search implies cold: it reuses the cold tree; append needs resync)`;
 
 function positive(name: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
@@ -55,6 +67,9 @@ export function parseOptions(argv: string[]): BenchOptions {
       'skip-publish': { type: 'boolean', default: false },
       'publish-mb': { type: 'string' },
       'cpu-window-s': { type: 'string' },
+      'skip-search': { type: 'boolean', default: false },
+      'reread-mb': { type: 'string' },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -75,5 +90,18 @@ export function parseOptions(argv: string[]): BenchOptions {
     publishMb: positive('publish-mb', values['publish-mb'], q ? 10 : 60),
     cpuWarmupS: q ? 5 : 30,
     cpuWindowS: positive('cpu-window-s', values['cpu-window-s'], q ? 15 : 120),
+    skipSearch: values['skip-search'],
+    rereadMb: positive('reread-mb', values['reread-mb'], q ? 5 : 20),
+    only: values.only === undefined ? null : sections(values.only),
   };
+}
+
+function sections(list: string): Section[] {
+  const names = list.split(',').map((s) => s.trim());
+  const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`--only: unknown row ${unknown.join(', ')}\n${USAGE}`);
+  const chosen = new Set(names as Section[]);
+  if (chosen.has('search')) chosen.add('cold');
+  if (chosen.has('append')) chosen.add('resync');
+  return SECTIONS.filter((s) => chosen.has(s));
 }

@@ -1,8 +1,9 @@
 /** Running the compiled CLI (and other programs) as whole processes: wall time, exit code, peak RSS. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../test/support/corpus.js';
+import { spawn } from '../test/support/spawn.js';
 
 /** The program users run: `package.json`'s `bin` (the bundled CLI), else the plain `tsc` output. */
 export const CLI = (() => {
@@ -20,6 +21,17 @@ export interface CliTarget {
   config: string;
   claudeDir: string;
   codexDir: string;
+}
+
+/**
+ * An empty config file: the runs measure the defaults, and a `--config` naming a file that does not exist is
+ * an error (a typo there must not silently mean "defaults").
+ */
+export function noConfig(workDir: string): string {
+  const file = path.join(workDir, 'no-config.toml');
+  fs.mkdirSync(workDir, { recursive: true });
+  fs.writeFileSync(file, '# intentionally empty: the benchmarks run with the defaults\n');
+  return file;
 }
 
 export function cliArgs(t: CliTarget, ...rest: string[]): string[] {
@@ -45,10 +57,30 @@ export interface ProcessResult {
   stderr: string;
 }
 
+/**
+ * The environment every measured process runs with: this one's, with HOME and the agents' own directory
+ * variables pointed at an empty directory, so no agent directory of the machine's user (whose logs would be
+ * read and timed) is found by default; the runs name their directories with flags.
+ */
+export const BENCH_ENV: NodeJS.ProcessEnv = (() => {
+  const home = path.join(REPO_ROOT, 'bench', '.work', 'empty-home');
+  fs.mkdirSync(home, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_DATA_HOME: path.join(home, 'data') };
+  for (const v of [
+    'CLAUDE_CONFIG_DIR',
+    'CODEX_HOME',
+    'GEMINI_CLI_HOME',
+    'COPILOT_HOME',
+    'PI_CODING_AGENT_DIR',
+  ])
+    delete env[v];
+  return env;
+})();
+
 export function runProcess(
   cmd: string,
   args: string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = BENCH_ENV,
   onSpawn?: (child: ChildProcess) => void,
 ): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
@@ -134,7 +166,7 @@ export async function runWithPeakRss(
   try {
     if (fs.existsSync(GNU_TIME)) {
       const out = path.join(tmpDir, `time-${process.pid}-${Date.now()}.txt`);
-      const res = await runProcess(GNU_TIME, ['-f', '%M', '-o', out, cmd, ...args], process.env, arm);
+      const res = await runProcess(GNU_TIME, ['-f', '%M', '-o', out, cmd, ...args], BENCH_ENV, arm);
       const kb = Number.parseInt(fs.readFileSync(out, 'utf8').trim().split('\n').at(-1) ?? '', 10);
       fs.rmSync(out, { force: true });
       return { ...res, peakRssBytes: kb * 1024, method: 'gnu-time', timedOut };
@@ -152,7 +184,7 @@ async function pollPeak(
   onSpawn: (child: ChildProcess) => void,
 ): Promise<Omit<PeakResult, 'timedOut'>> {
   const started = process.hrtime.bigint();
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { env: BENCH_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   onSpawn(child);
   let peakKb = 0;
   const sample = () => {

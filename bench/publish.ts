@@ -17,7 +17,16 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { SyncResult } from '../src/sync/index.js';
 import { appendPool, freshRecord, generateTree, type PoolRecord, type Tree } from './corpus-gen.js';
-import { type CliTarget, cliArgs, cpuSeconds, removeDb, runCli, runProcess } from './proc.js';
+import {
+  BENCH_ENV,
+  type CliTarget,
+  cliArgs,
+  cpuSeconds,
+  noConfig,
+  removeDb,
+  runCli,
+  runProcess,
+} from './proc.js';
 import { type BenchResult, type Row, verdict } from './report.js';
 import { collectorConfig, type ServerProcess, startServer } from './server-proc.js';
 import { percentile, round } from './stats.js';
@@ -42,7 +51,7 @@ export interface PublishOptions {
 function target(workDir: string, name: string, tree: Tree, config?: string): CliTarget {
   return {
     db: path.join(workDir, `${name}.db`),
-    config: config ?? path.join(workDir, 'no-config.toml'),
+    config: config ?? noConfig(workDir),
     claudeDir: tree.claudeDir,
     codexDir: tree.codexDir,
   };
@@ -152,6 +161,7 @@ function liveSessions(tree: Tree, pool: PoolRecord[]): { files: string[]; ids: s
 
 function startWatch(t: CliTarget): Promise<ChildProcess> {
   const child = spawn(process.execPath, cliArgs(t, 'sync', '--watch', '--json', '--no-progress'), {
+    env: BENCH_ENV,
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   return new Promise((resolve, reject) => {
@@ -279,12 +289,7 @@ async function cpuRows(opts: PublishOptions, server: ServerProcess, pool: PoolRe
   const creds = await server.register();
   const on = collectorConfig(path.join(opts.workDir, 'cpu-on.toml'), server.url, creds);
   const base = opts.many.target;
-  const off = await daemonCpu(
-    opts,
-    { ...base, config: path.join(opts.workDir, 'no-config.toml') },
-    pool,
-    true,
-  );
+  const off = await daemonCpu(opts, { ...base, config: noConfig(opts.workDir) }, pool, true);
   const onPct = await daemonCpu(opts, { ...base, config: on }, pool, true);
   const idle = await daemonCpu(opts, { ...base, config: on }, pool, false);
   opts.log(`daemon CPU: off ${round(off)} %, on ${round(onPct)} %, idle ${round(idle)} %`);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { PassSummary } from '../src/sync/index.js';
 import { generateTree, type Tree } from './corpus-gen.js';
-import { CLI, type CliTarget, removeDb, runCli, runProcess } from './proc.js';
+import { CLI, type CliTarget, noConfig, removeDb, runCli, runProcess } from './proc.js';
 import { type BenchResult, verdict } from './report.js';
 import { median, round } from './stats.js';
 
@@ -42,7 +42,7 @@ export async function resync(opts: ResyncOptions): Promise<ResyncOutcome> {
 
   const target: CliTarget = {
     db: path.join(opts.workDir, 'many.db'),
-    config: opts.config ?? path.join(opts.workDir, 'no-config.toml'),
+    config: opts.config ?? noConfig(opts.workDir),
     claudeDir: tree.claudeDir,
     codexDir: tree.codexDir,
   };

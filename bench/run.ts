@@ -11,11 +11,13 @@ import { appendLatency } from './append-latency.js';
 import { coldIngest } from './cold-ingest.js';
 import { foreignLoadSince, loadSnapshot } from './load.js';
 import { memory } from './memory.js';
-import { parseOptions } from './options.js';
+import { parseOptions, type Section } from './options.js';
 import { CLI } from './proc.js';
 import { publishing } from './publish.js';
 import { type BenchResult, type Row, renderMarkdown, renderTable, writeResults } from './report.js';
+import { reread } from './reread.js';
 import { resync } from './resync.js';
+import { searchBench } from './search.js';
 import { collectorConfig, startServer } from './server-proc.js';
 import { round } from './stats.js';
 
@@ -27,6 +29,8 @@ const GROUPS: Record<string, string> = {
   memory: '3 memory',
   append: '4 append -> stored',
   publish: '5-8 publishing',
+  search: '9 search',
+  reread: '10 re-read after replace',
 };
 
 function log(msg: string): void {
@@ -109,33 +113,45 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const details: Record<string, unknown> = {};
 
-  await section('cold', rows, details, () =>
-    coldIngest({ workDir: DATA_DIR, minBytes: opts.coldMb * 1e6, log }),
-  );
+  const want = (s: Section) => opts.only === null || opts.only.includes(s);
+  const skip = (group: string, why: string) =>
+    rows.push({ group, what: `skipped (${why})`, figure: '-', target: '-', status: 'SKIP' });
+
+  // The cold tree and its database are reused by the search row.
+  let cold: Awaited<ReturnType<typeof coldIngest>> | null = null;
+  if (want('cold'))
+    await section('cold', rows, details, async () => {
+      cold = await coldIngest({ workDir: DATA_DIR, minBytes: opts.coldMb * 1e6, log });
+      return cold;
+    });
+  if (opts.skipSearch || !want('search')) skip('9 search', opts.skipSearch ? '--skip-search' : '--only');
+  else
+    await section('search', rows, details, () => {
+      if (cold === null) throw new Error('needs the cold-ingest tree, which failed');
+      return searchBench({ workDir: DATA_DIR, tree: cold.tree, target: cold.target, log });
+    });
+  if (want('reread'))
+    await section('reread', rows, details, () => reread({ workDir: DATA_DIR, mib: opts.rereadMb, log }));
   // Rows 2 and 3 run with the collector on (DESIGN.md §4), against the test server in its own process.
-  const server = opts.skipPublish ? null : await startServer(18_732);
+  const needServer = !opts.skipPublish && (want('resync') || want('memory') || want('publish'));
+  const server = needServer ? await startServer(18_732) : null;
   const collectorOn = server
     ? collectorConfig(path.join(DATA_DIR, 'collector-on.toml'), server.url, await server.register())
     : undefined;
   // The re-sync tree and its database are reused by the watch row (3,000+ files under watch).
   let many: Awaited<ReturnType<typeof resync>> | null = null;
-  await section('resync', rows, details, async () => {
-    many = await resync({ workDir: DATA_DIR, minFiles: opts.resyncFiles, config: collectorOn, log });
-    return many.result;
-  });
-  await section('append', rows, details, () => {
-    if (many === null) throw new Error('needs the re-sync tree, which failed');
-    return appendLatency({ tree: many.tree, target: many.target, appends: opts.appends, log });
-  });
-  if (opts.skipMemory) {
-    rows.push({
-      group: '3 memory',
-      what: 'skipped (--skip-memory)',
-      figure: '-',
-      target: '-',
-      status: 'SKIP',
+  if (want('resync'))
+    await section('resync', rows, details, async () => {
+      many = await resync({ workDir: DATA_DIR, minFiles: opts.resyncFiles, config: collectorOn, log });
+      return many.result;
     });
-  } else {
+  if (want('append'))
+    await section('append', rows, details, () => {
+      if (many === null) throw new Error('needs the re-sync tree, which failed');
+      return appendLatency({ tree: many.tree, target: many.target, appends: opts.appends, log });
+    });
+  if (opts.skipMemory || !want('memory')) skip('3 memory', opts.skipMemory ? '--skip-memory' : '--only');
+  else {
     await section('memory', rows, details, () =>
       memory({
         workDir: DATA_DIR,
@@ -148,15 +164,9 @@ async function main(): Promise<void> {
   }
   await server?.stop();
 
-  if (opts.skipPublish) {
-    rows.push({
-      group: '5-8 publishing',
-      what: 'skipped (--skip-publish)',
-      figure: '-',
-      target: '-',
-      status: 'SKIP',
-    });
-  } else {
+  if (opts.skipPublish || !want('publish'))
+    skip('5-8 publishing', opts.skipPublish ? '--skip-publish' : '--only');
+  else {
     await section('publish', rows, details, () =>
       publishing({
         workDir: DATA_DIR,

@@ -3,9 +3,10 @@
  * admin API listens on a second port that stays up while the main listener is closed (outage mode), so a
  * harness can keep reading stored rows and turn the outage off again.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../test/support/corpus.js';
+import { spawn } from '../test/support/spawn.js';
 
 const SERVER = path.join(REPO_ROOT, 'dist', 'test', 'support', 'catsyphon', 'cli.js');
 

@@ -3,10 +3,11 @@
  * file (AIOBSCURA_PHASE_FILE) read incrementally so the harness knows which phases are open right now, and, after
  * it died, which were open at the moment of death (the proof of where a SIGKILL landed).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../test/support/corpus.js';
+import { spawn } from '../../test/support/spawn.js';
 
 export const CLI = path.join(REPO_ROOT, 'dist', 'bundle', 'cli', 'main.js');
 

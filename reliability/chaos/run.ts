@@ -3,10 +3,16 @@
  * progress, then each minimum and comparison with its value and PASS/FAIL; exits 1 naming what failed.
  */
 import { parseArgs } from 'node:util';
+import { runDifferentialCommand } from '../differential/run.js';
 import { FULL_MINIMUMS, formatChecks, runChaos } from './harness.js';
 
 const { values } = parseArgs({
   options: {
+    // `--differential`: the differential suite's long run (reliability/differential/) instead.
+    differential: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '40' },
+    actions: { type: 'string', default: '20-60' },
+    scale: { type: 'string', default: 'long' },
     // 150 s of chaos + ≤ 60 s drain + ~30 s of checks (+ the build) stays under 5 minutes.
     duration: { type: 'string', default: '150' },
     seed: { type: 'string', default: '1' },
@@ -14,6 +20,31 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
+if (values.differential) {
+  const [min, max] = (values.actions ?? '').split('-').map(Number);
+  const runs = Number(values.runs);
+  if (
+    !(Number.isInteger(runs) && runs > 0 && Number.isInteger(min) && Number.isInteger(max) && min! <= max!)
+  ) {
+    console.error('--runs must be a positive integer and --actions MIN-MAX two integers, MIN ≤ MAX');
+    process.exit(2);
+  }
+  if (values.scale !== 'short' && values.scale !== 'long') {
+    console.error('--scale must be short or long');
+    process.exit(2);
+  }
+  process.exit(
+    await runDifferentialCommand({
+      runs,
+      seed: Number(values.seed),
+      actions: { min: min!, max: max! },
+      scale: values.scale,
+      dir: values.dir,
+      json: values.json ?? false,
+    }),
+  );
+}
+
 const durationSec = Number(values.duration);
 const seed = Number(values.seed);
 if (!(durationSec > 0) || !Number.isInteger(seed)) {

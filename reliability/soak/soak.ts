@@ -11,12 +11,13 @@
  *   settled         open assistant groups closed by idle time are published too (skipped with settleS = 0)
  * Then SIGTERM, and the per-session check of verify.ts.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type CliTarget, cliArgs, runProcess } from '../../bench/proc.js';
 import { collectorConfig } from '../../bench/server-proc.js';
+import { spawn } from '../../test/support/spawn.js';
 import { PacedWriter, SoakWriter } from './generator.js';
 import { LocalProbe, RssSampler } from './probe.js';
 import { type SoakServer, startSoakServer } from './server.js';

@@ -32,9 +32,8 @@ export function table(headers: string[], rows: (string | number)[][]): string {
     .join('\n');
 }
 
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
+// Counts and sizes live beside the log module so `doctor` prints them the same way (src/units.ts).
+export { formatBytes, formatCount, MIB, plural } from '../units.js';
 
 /** `2026-11-27T10:01:02.345Z` → `2026-11-27 10:01` (UTC), empty for unknown. */
 export function shortTime(iso: string | null): string {

@@ -6,6 +6,7 @@
  */
 import type { CollectorConfig } from '../config/index.js';
 import type { Db } from '../store/index.js';
+import { CURSOR, START_ACKED } from './cursor-sql.js';
 import { SessionSelector } from './selection.js';
 
 export interface BackfillEstimate {
@@ -17,22 +18,27 @@ export interface BackfillEstimate {
 }
 
 /**
- * `fromScratch`: count everything, as after a cursor reset (registering with a different server); else
- * count only what lies after each session's cursor.
+ * What lies after each session's cursor for `serverUrl`: a cursor kept for another server counts as
+ * nothing sent (cursor-sql.ts), so registering with a new server counts everything. `serverUrl` null counts
+ * everything, as after a cursor reset.
  */
 export function backfillEstimate(
   db: Db,
   config: Pick<CollectorConfig, 'includeProjects' | 'excludeProjects' | 'backfillSince'>,
-  fromScratch: boolean,
+  serverUrl: string | null,
 ): BackfillEstimate {
   const selector = new SessionSelector(db, config);
   const excluded = selector.excluded();
-  const rows = db
-    .prepare(
-      `SELECT s.id AS id, coalesce(p.last_published_seq, 0) AS cursor, coalesce(p.session_start_acked, 0) AS acked
-       FROM sessions s LEFT JOIN collector_publish_state p ON p.session_id = s.id`,
-    )
-    .all() as { id: string; cursor: number; acked: number }[];
+  const rows = (
+    serverUrl === null
+      ? db.prepare('SELECT id, 0 AS cursor, 0 AS acked FROM sessions').all()
+      : db
+          .prepare(
+            `SELECT s.id AS id, ${CURSOR} AS cursor, ${START_ACKED} AS acked
+             FROM sessions s LEFT JOIN collector_publish_state p ON p.session_id = s.id`,
+          )
+          .all({ url: serverUrl })
+  ) as { id: string; cursor: number; acked: number }[];
   const count = db.prepare(
     `SELECT count(*) AS n, coalesce(sum(tokens_output IS NOT NULL
          AND message_type NOT IN ('prompt', 'response', 'plan', 'summary', 'context')), 0) AS carriers
@@ -40,9 +46,9 @@ export function backfillEstimate(
   );
   const out: BackfillEstimate = { sessions: 0, events: 0, excludedSessions: 0, excludedEvents: 0 };
   for (const r of rows) {
-    const c = count.get(r.id, fromScratch ? 0 : r.cursor) as { n: number; carriers: number };
+    const c = count.get(r.id, r.cursor) as { n: number; carriers: number };
     if (c.n === 0) continue;
-    const events = c.n + c.carriers + (fromScratch || r.acked === 0 ? 1 : 0);
+    const events = c.n + c.carriers + (r.acked === 0 ? 1 : 0);
     if (excluded.has(r.id)) {
       out.excludedSessions += 1;
       out.excludedEvents += events;

@@ -28,6 +28,7 @@
  *   session metadata) goes through the redactor, and only then through sanitize/shrink, so byte limits are
  *   enforced on what is really sent. Hashes are identity-based: neither step changes them.
  */
+import { agentSpec } from '../config/index.js';
 import { derivedToolUseId, eventHash, HASH_PART, SESSION_IDENTITY } from './hash.js';
 import { errorType, rawLine, toolParameters } from './record-fields.js';
 import { redactDeep } from './redact/index.js';
@@ -104,7 +105,7 @@ export function sessionStartEvent(
   const summaries = session.summaries?.filter(isPlainObject);
   const compactions = session.compactionEvents?.filter(isPlainObject);
   const data = compact({
-    agent_type: session.assistant === 'claude' ? 'claude-code' : 'codex',
+    agent_type: agentSpec(session.assistant).agentType,
     agent_version: version || null,
     working_directory: session.cwd || null,
     git_branch: session.gitBranch || null,

@@ -61,10 +61,23 @@ export function createPublisher(db: Db, config: CollectorConfig, opts: Publisher
 export { type BackfillEstimate, backfillEstimate } from './backfill.js';
 export { createClient, registerCollector } from './client.js';
 export { maskSecret } from './errors.js';
+export { fetchOnce } from './fetch-once.js';
+export type { GlobalState } from './global-state.js';
 export { messageEvents, sessionStartEvent, validateEvent, wireSessionId } from './mapping.js';
 export { mappingOptionsFor } from './mapping-options.js';
+export type { CompleteOutcome, StatusOutcome } from './outcome.js';
 export { Publisher } from './publisher.js';
 export * from './report.js';
+export {
+  applyOpenRequests,
+  applyResume,
+  hasOpenRequests,
+  type ResumeRequest,
+  type ResumeResult,
+  recordRequest,
+  requestResult,
+} from './requests.js';
 export { SessionSelector } from './selection.js';
 export { SessionTracker } from './tracker.js';
-export { normalizeServerUrl } from './url.js';
+export type { CollectorEvent } from './types.js';
+export { endpoint, normalizeServerUrl } from './url.js';

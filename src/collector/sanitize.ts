@@ -13,7 +13,7 @@
  *
  * The size is the UTF-8 length of `JSON.stringify(event)`, exactly what the batch body carries for it.
  */
-import { jsonText } from '../reader/json-text.js';
+import { jsonText } from '../reader/index.js';
 import type { CollectorEvent } from './types.js';
 import { REQUIRED_FIELDS } from './validate.js';
 

@@ -4,11 +4,21 @@
  * The outbox is the messages table itself, read from each session's cursor (`last_published_seq`). A
  * cursor moves only in the transaction that records a server acknowledgement, so a batch in flight when
  * the process dies is simply sent again, and identity-based hashes make that resend harmless. Event
- * ordinals (`sequence`) are handed out once per event hash and remembered, so a resend carries the same
- * number.
+ * ordinals (`sequence`) are handed out once per event hash, when the event is first sent, and remembered,
+ * so a resend carries the same number.
+ *
+ * A tracker is bound to one server (`serverUrl`): a row whose cursor refers to another server reads as
+ * nothing published (cursor-sql.ts) and is started afresh when the publisher first touches it. Without a
+ * server (read-only tools) rows read as stored.
  */
 import type { Db } from '../store/index.js';
-import type { LocalMessage, LocalSession } from './types.js';
+import { FOR_SERVER } from './cursor-sql.js';
+import { type GlobalState, GlobalStore } from './global-state.js';
+import { OutboxReader } from './outbox-reader.js';
+
+export type { GlobalState } from './global-state.js';
+export { type MessageRow, toLocalMessage } from './message-row.js';
+export type { PendingSession } from './outbox-reader.js';
 
 export interface PublishState {
   sessionId: string;
@@ -22,14 +32,6 @@ export interface PublishState {
   lastPublishedAt: string | null;
 }
 
-export interface PendingSession {
-  sessionId: string;
-  cursor: number;
-  /** observed_at of the first message waiting to be sent: the age that triggers a flush. */
-  oldestObservedAt: string;
-  nextRetryAt: string | null;
-}
-
 export type Counter =
   | 'sent'
   | 'accepted'
@@ -40,109 +42,22 @@ export type Counter =
   | 'retries'
   | 'batches';
 
-export interface GlobalState {
-  serverUrl: string | null;
-  enabledAt: string | null;
-  pausedReason: string | null;
-  pausedDetail: string | null;
-  pausedAt: string | null;
-  pausedConfig: string | null;
-  location: string | null;
-}
-
-/** A `messages` row joined with its thread key and raw record, as the publisher reads it. */
-export interface MessageRow {
-  id: number;
-  session_id: string;
-  seq: number;
-  identity: string;
-  thread_key: string;
-  emitted_at: string;
-  observed_at: string;
-  message_type: LocalMessage['messageType'];
-  author_role: LocalMessage['authorRole'];
-  content: string | null;
-  tool_name: string | null;
-  tool_use_id: string | null;
-  tool_input: string | null;
-  tool_result: string | null;
-  is_error: number;
-  model: string | null;
-  stop_reason: string | null;
-  tokens_input: number | null;
-  tokens_output: number | null;
-  tokens_cache_read: number | null;
-  tokens_cache_creation: number | null;
-  publishable: number;
-  raw: Buffer | null;
-  raw_is_utf8: number;
-}
-
-export function toLocalMessage(r: MessageRow): LocalMessage {
-  return {
-    id: r.id,
-    sessionId: r.session_id,
-    seq: r.seq,
-    identity: r.identity,
-    threadKey: r.thread_key,
-    emittedAt: r.emitted_at,
-    observedAt: r.observed_at,
-    messageType: r.message_type,
-    authorRole: r.author_role,
-    content: r.content,
-    toolName: r.tool_name,
-    toolUseId: r.tool_use_id,
-    toolInput: r.tool_input,
-    toolResult: r.tool_result,
-    isError: r.is_error === 1,
-    model: r.model,
-    stopReason: r.stop_reason,
-    tokens:
-      r.tokens_output === null
-        ? null
-        : {
-            input: r.tokens_input ?? 0,
-            output: r.tokens_output,
-            cacheRead: r.tokens_cache_read ?? 0,
-            cacheCreation: r.tokens_cache_creation ?? 0,
-          },
-    raw: r.raw,
-    rawIsUtf8: r.raw_is_utf8 === 1,
-  };
-}
-
-/** A session's cursor and whether the first message after it may be sent. */
-const PENDING_SELECT = `SELECT s.id AS sessionId, coalesce(p.last_published_seq, 0) AS cursor,
-    p.next_retry_at AS nextRetryAt,
-    (SELECT m.observed_at FROM messages m WHERE m.session_id = s.id AND m.seq > coalesce(p.last_published_seq, 0)
-       ORDER BY m.seq LIMIT 1) AS oldestObservedAt,
-    (SELECT m.publishable FROM messages m WHERE m.session_id = s.id AND m.seq > coalesce(p.last_published_seq, 0)
-       ORDER BY m.seq LIMIT 1) AS firstPublishable
-  FROM sessions s LEFT JOIN collector_publish_state p ON p.session_id = s.id`;
-
-type PendingRow = PendingSession & { firstPublishable: number | null };
-
-function publishable(rows: PendingRow[]): PendingSession[] {
-  return rows.filter((r) => r.firstPublishable === 1).map(({ firstPublishable: _f, ...r }) => r);
-}
-
-export class SessionTracker {
+export class SessionTracker extends OutboxReader {
   private readonly st;
+  private readonly globals: GlobalStore;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db, serverUrl: string | null = null) {
+    super(db, serverUrl);
+    this.globals = new GlobalStore(db);
     this.st = {
-      pending: db.prepare(`${PENDING_SELECT} WHERE coalesce(p.status, 'active') != 'failed'`),
-      pendingOne: db.prepare(`${PENDING_SELECT} WHERE s.id = ? AND coalesce(p.status, 'active') != 'failed'`),
-      messages: db.prepare(
-        `SELECT m.*, t.thread_key, r.raw, r.raw_is_utf8 FROM messages m
-           JOIN threads t ON t.id = m.thread_id LEFT JOIN records r ON r.id = m.record_id
-         WHERE m.session_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
-      ),
-      session: db.prepare('SELECT * FROM sessions WHERE id = ?'),
-      publishableFlags: db
-        .prepare('SELECT publishable FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?')
-        .pluck(),
       state: db.prepare('SELECT * FROM collector_publish_state WHERE session_id = ?'),
+      forget: db.prepare(
+        `UPDATE collector_publish_state SET server_url = @url, last_published_seq = 0, last_published_at = NULL,
+           status = 'active', error_message = NULL, session_start_acked = 0, last_wire_sequence = 0,
+           failed_rounds = 0, next_retry_at = NULL, completed_at = NULL, updated_at = @now
+         WHERE session_id = @sessionId`,
+      ),
+      forgetSent: db.prepare('DELETE FROM collector_sent WHERE session_id = ?'),
       ensure: db.prepare(
         `INSERT OR IGNORE INTO collector_publish_state (session_id, server_url, backfilled) VALUES (?, ?, ?)`,
       ),
@@ -173,71 +88,25 @@ export class SessionTracker {
       counter: db.prepare(
         `INSERT INTO collector_counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value`,
       ),
-      latency: db.prepare('INSERT INTO collector_latency (latency_ms, at) VALUES (?, ?)'),
-      global: db.prepare('SELECT * FROM collector_state WHERE id = 1'),
+      latency: db.prepare('INSERT INTO collector_latency (latency_ms, at, backfill) VALUES (?, ?, ?)'),
     };
   }
 
-  /** Sessions with something to send: the first message after the cursor exists and is publishable. */
-  pending(): PendingSession[] {
-    return publishable(this.st.pending.all() as PendingRow[]);
-  }
-
-  /** The same check for a few sessions named by ingest, without scanning every session. */
-  pendingAmong(sessionIds: Iterable<string>): PendingSession[] {
-    const rows: PendingRow[] = [];
-    for (const id of sessionIds) {
-      const r = this.st.pendingOne.get(id) as PendingRow | undefined;
-      if (r) rows.push(r);
+  /**
+   * The session's publish state, created on first use (`backfilled` when it predates the collector). A row
+   * whose cursor refers to another server is started afresh for this one: that server's acknowledgements say
+   * nothing about what this one holds, and its ordinals number another conversation.
+   */
+  state(sessionId: string, backfilled: boolean): PublishState {
+    this.st.ensure.run(sessionId, this.serverUrl ?? '', backfilled ? 1 : 0);
+    let r = this.st.state.get(sessionId) as Record<string, unknown>;
+    if (this.serverUrl !== null && r.server_url !== null && r.server_url !== this.serverUrl) {
+      this.db.transaction(() => {
+        this.st.forget.run({ ...this.url, sessionId, now: new Date().toISOString() });
+        this.st.forgetSent.run(sessionId);
+      })();
+      r = this.st.state.get(sessionId) as Record<string, unknown>;
     }
-    return publishable(rows);
-  }
-
-  /** How many messages after the cursor could be sent now, counting at most `limit`. */
-  publishableCount(sessionId: string, cursor: number, limit: number): number {
-    const rows = this.st.publishableFlags.all(sessionId, cursor, limit) as number[];
-    const firstOpen = rows.indexOf(0);
-    return firstOpen === -1 ? rows.length : firstOpen;
-  }
-
-  /** Up to `limit` messages after the cursor, stopping before the first one that may still change. */
-  messagesAfter(sessionId: string, cursor: number, limit: number): LocalMessage[] {
-    const rows = this.st.messages.all(sessionId, cursor, limit) as MessageRow[];
-    const out: LocalMessage[] = [];
-    for (const r of rows) {
-      if (r.publishable !== 1) break;
-      out.push(toLocalMessage(r));
-    }
-    return out;
-  }
-
-  session(sessionId: string): LocalSession | null {
-    const r = this.st.session.get(sessionId) as Record<string, string | null> | undefined;
-    if (!r) return null;
-    return {
-      id: sessionId,
-      assistant: r.assistant === 'codex' ? 'codex' : 'claude',
-      cwd: r.cwd ?? null,
-      gitBranch: r.git_branch ?? null,
-      assistantVersion: r.assistant_version ?? null,
-      parentSessionId: r.parent_session_id ?? null,
-      slug: r.slug ?? null,
-      startedAt: r.started_at ?? null,
-    };
-  }
-
-  /** When the session was first stored locally (local clock). */
-  sessionCreatedAt(sessionId: string): string | null {
-    return (
-      (this.db.prepare('SELECT created_at FROM sessions WHERE id = ?').pluck().get(sessionId) as string) ??
-      null
-    );
-  }
-
-  /** The session's publish state, created on first use (`backfilled` when it predates the collector). */
-  state(sessionId: string, serverUrl: string, backfilled: boolean): PublishState {
-    this.st.ensure.run(sessionId, serverUrl, backfilled ? 1 : 0);
-    const r = this.st.state.get(sessionId) as Record<string, unknown>;
     return {
       sessionId,
       cursor: r.last_published_seq as number,
@@ -282,7 +151,8 @@ export class SessionTracker {
       startAcked: boolean;
       sent: number;
       accepted: number;
-      latenciesMs: number[];
+      /** Observed → acknowledged per event; `backfill` for history (observed before `liveSince`). */
+      latencies: { ms: number; backfill: boolean }[];
     },
     now: string,
   ): void {
@@ -292,7 +162,8 @@ export class SessionTracker {
       this.count('sent', a.sent);
       this.count('accepted', a.accepted);
       this.count('duplicates', a.sent - a.accepted);
-      for (const l of a.latenciesMs) this.st.latency.run(Math.max(0, Math.round(l)), now);
+      for (const l of a.latencies)
+        this.st.latency.run(Math.max(0, Math.round(l.ms)), now, l.backfill ? 1 : 0);
     })();
   }
 
@@ -330,40 +201,28 @@ export class SessionTracker {
   }
 
   global(): GlobalState {
-    const r = this.st.global.get() as Record<string, string | null> | undefined;
-    return {
-      serverUrl: r?.server_url ?? null,
-      enabledAt: r?.enabled_at ?? null,
-      pausedReason: r?.paused_reason ?? null,
-      pausedDetail: r?.paused_detail ?? null,
-      pausedAt: r?.paused_at ?? null,
-      pausedConfig: r?.paused_config ?? null,
-      location: r?.location ?? null,
-    };
+    return this.globals.get();
   }
 
   setGlobal(patch: Partial<GlobalState>): void {
-    const next = { ...this.global(), ...patch };
-    this.db
-      .prepare(
-        `INSERT INTO collector_state (id, server_url, enabled_at, paused_reason, paused_detail, paused_at, paused_config, location)
-         VALUES (1, @serverUrl, @enabledAt, @pausedReason, @pausedDetail, @pausedAt, @pausedConfig, @location)
-         ON CONFLICT(id) DO UPDATE SET server_url = excluded.server_url, enabled_at = excluded.enabled_at,
-           paused_reason = excluded.paused_reason, paused_detail = excluded.paused_detail,
-           paused_at = excluded.paused_at, paused_config = excluded.paused_config, location = excluded.location`,
-      )
-      .run(next);
+    this.globals.set(patch);
+  }
+
+  /** What `collector status` reports as health: the outcome of the last request that reached a verdict. */
+  recordRequest(ok: boolean, detail: string | null, now: string): void {
+    this.globals.recordRequest(ok, detail, now);
   }
 
   /**
    * Legacy 409 recovery: the server holds ordinals up to `lastSequence`; move the cursor back to just before
    * the message whose event carries `lastSequence + 1`, so the resend starts there with the same ordinals.
+   * False when no event of this session has that ordinal (nothing to resend from).
    */
-  rewindTo(sessionId: string, lastSequence: number): void {
+  rewindTo(sessionId: string, lastSequence: number): boolean {
     const row = this.db
       .prepare('SELECT message_seq, event_type FROM collector_sent WHERE session_id = ? AND sequence = ?')
       .get(sessionId, lastSequence + 1) as { message_seq: number; event_type: string } | undefined;
-    if (!row) return;
+    if (!row) return false;
     this.db
       .prepare(
         `UPDATE collector_publish_state SET last_published_seq = ?, session_start_acked = ?, updated_at = ?
@@ -375,24 +234,7 @@ export class SessionTracker {
         new Date().toISOString(),
         sessionId,
       );
-  }
-
-  /**
-   * Sessions eligible for an opt-in `session_end` (DESIGN.md §3.6): fully published, started after the
-   * collector was enabled (not backfilled history), not completed, with their last message observed before
-   * `idleBefore`.
-   */
-  idleCompleted(idleBefore: string): { sessionId: string; lastSeq: number; lastEmittedAt: string }[] {
-    return this.db
-      .prepare(
-        `SELECT p.session_id AS sessionId, p.last_published_seq AS lastSeq, m.emitted_at AS lastEmittedAt
-         FROM collector_publish_state p JOIN sessions s ON s.id = p.session_id
-         JOIN messages m ON m.session_id = p.session_id AND m.seq = p.last_published_seq
-         WHERE p.status = 'active' AND p.backfilled = 0 AND p.session_start_acked = 1
-           AND p.last_published_seq = s.next_seq - 1
-           AND (SELECT max(observed_at) FROM messages x WHERE x.session_id = p.session_id) < ?`,
-      )
-      .all(idleBefore) as { sessionId: string; lastSeq: number; lastEmittedAt: string }[];
+    return true;
   }
 
   markCompleted(sessionId: string, now: string): void {
@@ -404,21 +246,46 @@ export class SessionTracker {
   }
 
   clearPause(): void {
-    this.setGlobal({
-      pausedReason: null,
-      pausedDetail: null,
-      pausedAt: null,
-      pausedConfig: null,
-      location: null,
-    });
+    this.globals.clearPause();
   }
 
-  /** Forgets every cursor (after the user confirmed a new server): server dedup makes the resend safe. */
-  resetCursors(serverUrl: string): void {
-    this.db.transaction(() => {
+  /**
+   * Forgets every cursor (after the user confirmed a new server, or a server that lost its data): server
+   * dedup makes the resend safe. What is sent from now on counts as backfill for latency. Returns how many
+   * sessions had something acknowledged.
+   */
+  resetCursors(serverUrl: string, now: string = new Date().toISOString()): number {
+    return this.db.transaction(() => {
+      const had = this.db
+        .prepare('SELECT count(*) FROM collector_publish_state WHERE last_published_seq > 0')
+        .pluck()
+        .get() as number;
       this.db.exec('DELETE FROM collector_publish_state; DELETE FROM collector_sent;');
-      this.setGlobal({ serverUrl });
+      this.setGlobal({ serverUrl, liveSince: now });
       this.clearPause();
+      return had;
     })();
+  }
+
+  /**
+   * `collector resume SESSION`: the session retries at once (a failed status, a failed-round count and its
+   * wait are cleared). Returns what there was to lift, or null when the session had nothing waiting.
+   */
+  retryNow(sessionId: string, now: string): { failedRounds: number; error: string | null } | null {
+    const r = this.db
+      .prepare(
+        `SELECT failed_rounds AS failedRounds, error_message AS error FROM collector_publish_state p
+         WHERE session_id = @sessionId AND ${FOR_SERVER}
+           AND (status = 'failed' OR failed_rounds > 0 OR next_retry_at IS NOT NULL)`,
+      )
+      .get({ ...this.url, sessionId }) as { failedRounds: number; error: string | null } | undefined;
+    if (!r) return null;
+    this.db
+      .prepare(
+        `UPDATE collector_publish_state SET status = CASE WHEN status = 'failed' THEN 'active' ELSE status END,
+           failed_rounds = 0, next_retry_at = NULL, error_message = NULL, updated_at = ? WHERE session_id = ?`,
+      )
+      .run(now, sessionId);
+    return r;
   }
 }

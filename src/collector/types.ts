@@ -2,8 +2,9 @@
  * Shapes shared inside `collector/`: the wire event of the CatSyphon Collector Events API, the local rows the
  * publisher maps into events, and the outcome of one HTTP attempt.
  */
+import type { Assistant } from '../config/index.js';
 
-import type { AuthorRole, MessageType } from '../parsers/types.js';
+import type { AuthorRole, MessageType } from '../parsers/index.js';
 
 export type EventType =
   | 'session_start'
@@ -62,7 +63,7 @@ export interface LocalMessage {
 /** What `session_start` is built from: the local session row (DESIGN.md §3.2). */
 export interface LocalSession {
   id: string;
-  assistant: 'claude' | 'codex';
+  assistant: Assistant;
   cwd: string | null;
   gitBranch: string | null;
   assistantVersion: string | null;

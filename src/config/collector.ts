@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { expandHome, type PathEnv } from './paths.js';
+import { parseInstant, TimeSpecError } from './time-spec.js';
 
 /**
  * The `[collector]` section: the seed's keys and defaults plus DESIGN.md §3.7's additions. Values are
@@ -130,23 +131,6 @@ export function redactPatternProblems(patterns: readonly string[]): string[] {
   return problems;
 }
 
-const DURATION_MS = { h: 36e5, d: 864e5, w: 7 * 864e5 } as const;
-
-/**
- * `backfill_since` as an ISO UTC instant: an ISO date or date-time (a date alone means its midnight UTC), or a
- * duration back from `now` (`30d`, `12h`, `2w`). Null when it is neither.
- */
-export function parseBackfillSince(value: string, now: Date): string | null {
-  const rel = /^(\d+)\s*(h|d|w)$/.exec(value.trim());
-  if (rel)
-    return new Date(now.getTime() - Number(rel[1]) * DURATION_MS[rel[2] as 'h' | 'd' | 'w']).toISOString();
-  if (!/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim())) return null;
-  const ms = Date.parse(
-    /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? `${value.trim()}T00:00:00Z` : value.trim(),
-  );
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
-}
-
 /** Resolves the section with precedence flags > env > file > defaults and checks the values together. */
 export function resolveCollector(
   file: CollectorFile | undefined,
@@ -186,12 +170,17 @@ export function resolveCollector(
   }
   const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
   const D = COLLECTOR_DEFAULTS;
-  const backfillSince =
-    f.backfill_since === undefined ? undefined : parseBackfillSince(f.backfill_since, now);
-  if (backfillSince === null)
-    problems.push(
-      `collector.backfill_since: expected an ISO date (2026-01-31, 2026-01-31T12:00:00Z) or a duration like 30d, 12h, 2w, got "${f.backfill_since}"`,
-    );
+  let backfillSince: string | null | undefined;
+  try {
+    backfillSince =
+      f.backfill_since === undefined
+        ? undefined
+        : parseInstant(f.backfill_since, 'collector.backfill_since', { now }).toISOString();
+  } catch (err) {
+    if (!(err instanceof TimeSpecError)) throw err;
+    problems.push(err.message);
+    backfillSince = null;
+  }
   const config: CollectorConfig = {
     enabled: pick('enabled', flags.enabled, envEnabled, f.enabled, D.enabled),
     serverUrl: pick<string | null>(

@@ -6,8 +6,6 @@ export interface PathEnv {
   HOME?: string | undefined;
   XDG_DATA_HOME?: string | undefined;
   XDG_CONFIG_HOME?: string | undefined;
-  CLAUDE_CONFIG_DIR?: string | undefined;
-  CODEX_HOME?: string | undefined;
 }
 
 function home(env: PathEnv): string {
@@ -29,14 +27,4 @@ export function defaultDatabasePath(env: PathEnv): string {
 export function defaultConfigPath(env: PathEnv): string {
   const base = env.XDG_CONFIG_HOME ? env.XDG_CONFIG_HOME : path.join(home(env), '.config');
   return path.join(base, 'aiobscura', 'config.toml');
-}
-
-/** Claude Code keeps its state in `~/.claude` unless `CLAUDE_CONFIG_DIR` moves it. */
-export function defaultClaudeDir(env: PathEnv): string {
-  return env.CLAUDE_CONFIG_DIR ? env.CLAUDE_CONFIG_DIR : path.join(home(env), '.claude');
-}
-
-/** Codex keeps its state in `~/.codex` unless `CODEX_HOME` moves it. */
-export function defaultCodexDir(env: PathEnv): string {
-  return env.CODEX_HOME ? env.CODEX_HOME : path.join(home(env), '.codex');
 }

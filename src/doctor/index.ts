@@ -2,8 +2,11 @@
  * `aiobscura doctor`: every check, in the order a user would fix things (config first, since every other
  * check reads it), never stopping at the first problem.
  */
+
+import fs from 'node:fs';
 import { ConfigError, type ConfigOverrides, type ResolvedConfig, resolveConfig } from '../config/index.js';
-import { checkDatabase, checkLock, checkLogDirs } from './local.js';
+import { checkDatabase } from './database.js';
+import { checkLock, checkLogDirs } from './local.js';
 import { checkServer } from './remote.js';
 import { type CheckResult, fail, ok } from './types.js';
 
@@ -23,7 +26,11 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
   let config: ResolvedConfig;
   try {
     config = resolveConfig(opts.overrides, env);
-    results.push(ok('config', `${config.configPath} is valid`));
+    results.push(
+      fs.existsSync(config.configPath)
+        ? ok('config', `${config.configPath} is valid`)
+        : ok('config', `no config file (defaults; ${config.configPath} would be read)`),
+    );
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     // ConfigError lists one problem per indented line; doctor prints one line per check.
@@ -32,7 +39,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
       fail(
         'config',
         detail,
-        'correct the key named above (in the file, or the AIOBSCURA_COLLECTOR_* variable)',
+        'correct the file or key named above (in the file, or the AIOBSCURA_COLLECTOR_* variable)',
       ),
     );
     // The local checks still run against the paths the flags and defaults give.

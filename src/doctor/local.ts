@@ -1,25 +1,22 @@
 /**
- * The checks that need no network: log directories, the database file (integrity, size, schema version)
- * and the sync lock. The database is opened read-only, so doctor never migrates or repairs anything.
+ * The checks that need no network besides the database (database.ts): the log directories and the sync lock.
  */
 import fs from 'node:fs';
-import Database from 'better-sqlite3';
-import type { ResolvedConfig } from '../config/index.js';
-import { latestSchemaVersion } from '../store/db.js';
-import { LockHeldError, readPid, SyncLock } from '../sync/lock.js';
+import { logDirectories, type ResolvedConfig } from '../config/index.js';
+import { writeProblem } from '../store/index.js';
+import { LockHeldError, readPid, SyncLock } from '../sync/index.js';
 import { type CheckResult, fail, ok, warn } from './types.js';
 
-export function checkLogDirs(config: Pick<ResolvedConfig, 'claudeDir' | 'codexDir'>): CheckResult[] {
-  const dirs = [
-    { check: 'claude logs', dir: config.claudeDir, key: 'sources.claude_dir', flag: '--claude-dir' },
-    { check: 'codex logs', dir: config.codexDir, key: 'sources.codex_dir', flag: '--codex-dir' },
-  ];
-  const results = dirs.map(({ check, dir, key, flag }) => {
+export function checkLogDirs(config: Pick<ResolvedConfig, 'dirs' | 'dirOrigins'>): CheckResult[] {
+  const dirs = logDirectories(config).map((d) => ({ ...d, check: `${d.assistant} logs` }));
+  const results = dirs.map(({ check, dir, key, flag, explicit, label }) => {
     let st: fs.Stats;
     try {
       st = fs.statSync(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
+      // An agent's default place that does not exist: that agent is just not used on this machine.
+      if (code === 'ENOENT' && !explicit) return ok(check, `${dir} does not exist (no ${label} logs here)`);
       if (code === 'ENOENT')
         return warn(
           check,
@@ -40,74 +37,15 @@ export function checkLogDirs(config: Pick<ResolvedConfig, 'claudeDir' | 'codexDi
     }
     return ok(check, `${dir} is readable`);
   });
-  if (results.every((r) => r.status === 'warn')) {
+  if (dirs.every((d) => !fs.existsSync(d.dir))) {
     // One missing assistant is normal; none at all means nothing will ever be ingested.
-    return results.map((r) => ({ ...r, status: 'fail' as const }));
+    return results.map((r) => ({
+      ...r,
+      status: 'fail' as const,
+      fix: r.fix ?? 'no agent log directory exists here: point sources.<agent>_dir (or --<agent>-dir) at one',
+    }));
   }
   return results;
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
-function sizeOf(file: string): number {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
-
-/** `database` (opens, `PRAGMA quick_check`, size of the file plus its WAL) and `schema` (user_version). */
-export function checkDatabase(databasePath: string): CheckResult[] {
-  if (!fs.existsSync(databasePath)) {
-    return [warn('database', `no database at ${databasePath} yet`, 'run `aiobscura sync`')];
-  }
-  const size = sizeOf(databasePath);
-  const wal = sizeOf(`${databasePath}-wal`);
-  const sizeText = `${megabytes(size)}${wal ? ` + ${megabytes(wal)} WAL` : ''}`;
-  const rebuild = `move ${databasePath} aside and run \`aiobscura sync\` (the logs are re-read; unpublished work is sent again, the server deduplicates)`;
-  let db: Database.Database | null = null;
-  try {
-    db = new Database(databasePath, { readonly: true, fileMustExist: true });
-    db.pragma('busy_timeout = 2000');
-    const rows = db.pragma('quick_check') as { quick_check: string }[];
-    const problems = rows.map((r) => r.quick_check).filter((t) => t !== 'ok');
-    const results: CheckResult[] = [];
-    if (problems.length > 0) {
-      const first = problems.slice(0, 3).join('; ');
-      results.push(fail('database', `${databasePath} (${sizeText}) fails quick_check: ${first}`, rebuild));
-    } else {
-      results.push(ok('database', `${databasePath} (${sizeText}) passes quick_check`));
-    }
-    const version = db.pragma('user_version', { simple: true }) as number;
-    const latest = latestSchemaVersion();
-    if (version === latest) results.push(ok('schema', `version ${version} (current)`));
-    else if (version < latest)
-      results.push(
-        warn(
-          'schema',
-          `version ${version}, this aiobscura uses ${latest}`,
-          'the next `aiobscura sync` migrates it',
-        ),
-      );
-    else
-      results.push(
-        fail(
-          'schema',
-          `version ${version} is newer than this aiobscura understands (${latest})`,
-          'upgrade aiobscura',
-        ),
-      );
-    return results;
-  } catch (err) {
-    return [
-      fail('database', `${databasePath} (${sizeText}) cannot be read: ${(err as Error).message}`, rebuild),
-    ];
-  } finally {
-    db?.close();
-  }
 }
 
 function alive(pid: number): boolean {
@@ -129,6 +67,14 @@ export function checkLock(databasePath: string): CheckResult {
   const pidFile = `${databasePath}.lock.pid`;
   if (!fs.existsSync(databasePath)) return ok('lock', 'no database yet, so no sync holds it');
   const recorded = readPid(pidFile);
+  // Taking the lock writes beside the database; without write access only the PID file can be read.
+  const problem = writeProblem(databasePath);
+  if (problem) {
+    if (recorded === null) return ok('lock', 'no sync recorded a PID (not taken to check: read-only here)');
+    return alive(recorded)
+      ? ok('lock', `PID ${recorded} (running) recorded that it holds it (not taken to check: read-only here)`)
+      : ok('lock', `free: the recorded PID ${recorded} is not running (not taken to check: read-only here)`);
+  }
   try {
     SyncLock.acquire(databasePath).release();
   } catch (err) {

@@ -25,9 +25,7 @@ export async function checkServer(collector: CollectorConfig, opts: RemoteOption
   }
   const clock = opts.clock ?? Date.now;
   // Loaded only when publishing is on, as sync does.
-  const { normalizeServerUrl, clientFor } = await import('../collector/index.js');
-  const { fetchOnce } = await import('../collector/fetch-once.js');
-  const { endpoint } = await import('../collector/url.js');
+  const { normalizeServerUrl, clientFor, fetchOnce, endpoint } = await import('../collector/index.js');
   let base: string;
   try {
     base = normalizeServerUrl(collector.serverUrl ?? '', collector.allowInsecureHttp);

@@ -1,6 +1,5 @@
 import type fs from 'node:fs';
-import { parserFor } from '../parsers/index.js';
-import type { FileContext, RecordOutput } from '../parsers/types.js';
+import { type FileContext, parserFor, type RecordOutput } from '../parsers/index.js';
 import {
   type ByteSource,
   decodeLine,
@@ -10,7 +9,7 @@ import {
   type ReadEnd,
   readLines,
 } from '../reader/index.js';
-import type { ChunkLine, ChunkWriter, SourceFileRow, SourceFiles } from '../store/index.js';
+import type { ChunkLine, ChunkWriter, FileUpdate, SourceFileRow, SourceFiles } from '../store/index.js';
 import { type Change, classify } from './change.js';
 
 /** Lines and bytes per transaction: large enough to amortise the commit, small enough to stop promptly. */
@@ -75,9 +74,9 @@ export async function ingestFile(
       }
       return outcome;
     }
-    const current = prepareRow(file, row, st, src, change, deps);
-    if (change.kind === 'truncated') outcome.warnings++; // the file-level warning prepareRow stored
-    await readNewLines(file.context, current, src, deps, outcome, idle);
+    const { current, update } = prepareRow(file, row, st, src, change, deps);
+    if (change.kind === 'truncated') outcome.warnings++; // the file-level warning the first chunk stores
+    await readNewLines(file.context, current, src, deps, outcome, idle, update);
     return outcome;
   } finally {
     src.close();
@@ -96,7 +95,12 @@ function identityOf(st: fs.Stats, src: ByteSource) {
   };
 }
 
-/** Applies the classification to the stored row and returns the row to read from. */
+/**
+ * Applies the classification: the row to read from, and what the first chunk's transaction must write
+ * about the file (a restart from offset 0, a move, the truncation warning) and the last chunk's (the new
+ * identity). Nothing here is written outside those transactions, except the row of a file never seen
+ * before, which starts empty (size 0) and so reads as changed until a chunk commits.
+ */
 function prepareRow(
   file: { path: string; context: FileContext },
   row: SourceFileRow | undefined,
@@ -104,13 +108,15 @@ function prepareRow(
   src: ByteSource,
   change: Change,
   deps: IngestDeps,
-): SourceFileRow {
+): { current: SourceFileRow; update: FileUpdate } {
   const now = deps.clock().toISOString();
   const id = identityOf(st, src);
+  const writes: (() => void)[] = [];
   let current: SourceFileRow;
   if (change.kind === 'moved') {
-    deps.files.moveTo(change.from.id, file.path, now);
-    current = { ...change.from, path: file.path };
+    const from = change.from;
+    writes.push(() => deps.files.moveTo(from.id, file.path, now));
+    current = { ...from, path: file.path };
   } else if (row === undefined) {
     current = deps.files.create({ ...file.context, path: file.path }, id, now);
   } else {
@@ -119,29 +125,39 @@ function prepareRow(
   if (change.kind === 'truncated') {
     // Lines already stored are kept, but whatever the file held past its new end is gone from disk, and
     // lines written there again will be read anew: the user should know the log shrank under us.
-    deps.files.warn(
-      current.id,
-      file.path,
+    const fileId = current.id;
+    const reason =
       `file shrank to ${src.size} bytes, below the ${current.checkpoint_offset} bytes already read ` +
-        `(truncated); it is read again from the start, lines already stored are kept`,
-      now,
-    );
+      '(truncated); it is read again from the start, lines already stored are kept';
+    writes.push(() => deps.files.warn(fileId, file.path, reason, now));
   }
   if (change.kind === 'truncated' || change.kind === 'rewritten' || change.kind === 'replaced') {
     // Everything below the old checkpoint may already be stored: those lines are checked by content.
     const dedupeBelow = Math.max(current.checkpoint_offset, current.dedupe_below);
-    deps.files.restart(current.id, dedupeBelow, change.kind, now);
+    const fileId = current.id;
+    const kind = change.kind;
+    writes.push(() => deps.files.restart(fileId, dedupeBelow, kind, now));
     current = {
       ...current,
       checkpoint_offset: 0,
       checkpoint_line: 0,
       parser_state: null,
       dedupe_below: dedupeBelow,
+      generation: current.generation + 1,
     };
-    current.generation++;
   }
-  deps.files.setIdentity(current.id, id, change.kind, now);
-  return current;
+  return {
+    current,
+    update: {
+      prelude:
+        writes.length > 0
+          ? () => {
+              for (const w of writes) w();
+            }
+          : undefined,
+      identity: () => ({ id, change: change.kind }),
+    },
+  };
 }
 
 /** The timestamp a record carries, as the parser reported it; used as the fallback for later records. */
@@ -160,6 +176,7 @@ async function readNewLines(
   deps: IngestDeps,
   outcome: FileOutcome,
   idle: boolean,
+  update: FileUpdate = {},
 ): Promise<void> {
   const parser = parserFor(ctx.assistant);
   const state = row.parser_state ? JSON.parse(row.parser_state) : parser.initialState(ctx);
@@ -209,8 +226,12 @@ async function readNewLines(
   };
 
   let pending = nextLine();
-  while (pending) {
+  let first = true;
+  // A file whose change must be recorded gets a chunk even with no line to read (its restart, its identity).
+  while (pending || (first && (update.prelude !== undefined || update.identity !== undefined))) {
     let chunkBytes = 0;
+    const prelude = first ? update.prelude : undefined;
+    first = false;
     // Lines are parsed and written inside the chunk's transaction, one at a time: nothing but the current
     // line is held in memory, and the checkpoint commits with the rows it covers.
     const totals = deps.writer.apply(
@@ -234,6 +255,9 @@ async function readNewLines(
           lastTimestamp,
         };
       },
+      // The identity goes with the chunk that reaches the end: if reading stops or fails before, the file
+      // still looks changed to the next pass, which resumes at the checkpoint.
+      { prelude, identity: () => (pending ? undefined : update.identity?.()) },
       { beforeCommit: deps.beforeCommit, phase: deps.phase },
     );
     outcome.records += totals.records;
@@ -242,7 +266,7 @@ async function readNewLines(
     outcome.warnings += totals.warnings;
     deps.onChunk?.(chunkBytes);
     if (!pending) break;
-    // Let signal handlers and timers run between transactions: SIGINT stops after a whole chunk.
+    // Let signal handlers, timers and the publisher run between transactions: SIGINT stops after a whole chunk.
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (deps.shouldStop()) return;
   }

@@ -11,7 +11,10 @@
  * process exactly where it stopped.
  */
 
-export type Assistant = 'claude' | 'codex';
+import type { Assistant, FileContext } from '../sources/index.js';
+
+// Declared by sources/, which derives them from a path; part of the parser contract, so re-exported here.
+export type { Assistant, FileContext };
 
 export type MessageType =
   | 'prompt'
@@ -26,11 +29,18 @@ export type MessageType =
 
 export type AuthorRole = 'human' | 'caller' | 'assistant' | 'agent' | 'tool' | 'system';
 
+/**
+ * One API response's tokens, split the way every agent's rows are (docs/ARCHITECTURE.md has each agent's
+ * mapping): `input` is the prompt WITHOUT the cached part, `cacheRead` the cached prompt tokens read,
+ * `cacheCreation` those written to the cache, `output` everything generated (reasoning included).
+ */
 export interface TokenUsage {
   input: number;
   output: number;
   cacheRead: number;
   cacheCreation: number;
+  /** The part of `output` that was reasoning, when the agent reports it (never added to `output`). */
+  reasoning?: number;
 }
 
 export interface ParsedMessage {
@@ -60,9 +70,16 @@ export interface ParsedMessage {
   stopReason?: string | null;
   /**
    * Assistant group this message belongs to (Claude `message.id`, Codex turn). A message with a group stays
-   * unpublishable until the group closes; a message without one is final at once.
+   * unpublishable until the group closes (a message of another group in the same thread, a record that
+   * `closesGroups`, or idle time); a message without one is final at once.
    */
   groupKey?: string | null;
+  /**
+   * Mutable formats only (a Gemini message re-appended under its id, an OpenCode row updated in place): this
+   * is a newer version of the message with this identity, and replaces the stored one until it is published.
+   * Without it, a message whose identity is already stored is the same message read again.
+   */
+  upsert?: boolean;
   /**
    * Codex only: a content key used to recognise history replayed at the top of a forked rollout. Set on
    * messages in a section that belongs to another thread (after a mid-file `session_meta`).
@@ -119,26 +136,16 @@ export interface RecordOutput {
   sessions: SessionInfo[];
   usage: UsageReport[];
   links: AgentLink[];
-  /** True when this record closes every open assistant group of its session (DESIGN.md §3.2). */
+  /**
+   * True when this record proves every open assistant group of its session complete (DESIGN.md §3.2): a new
+   * human prompt (Claude), a non-null token count, `task_complete` or a user message (Codex). Never a tool
+   * result: Claude Code writes parallel tool calls of one response around their results.
+   */
   closesGroups: boolean;
   /** Why the line produced no message (kept as context), e.g. `metadata`, `replayed history`, `duplicate`. */
   note?: string;
   /** A problem with this record that the user should see (file and line are added by the caller). */
   warning?: string;
-}
-
-/** What a parser knows about the file it is reading, derived from its path by `sources/`. */
-export interface FileContext {
-  path: string;
-  assistant: Assistant;
-  /** Claude: `main` for `<session>.jsonl`, `agent` for any `agent-*.jsonl`. Codex: always `main`. */
-  role: 'main' | 'agent';
-  /** Claude agent files: the id after `agent-` in the file name. */
-  agentId?: string | null;
-  /** Claude `<session>/subagents/**` files: the parent session id taken from the directory name. */
-  parentSessionFromPath?: string | null;
-  /** File name without `.jsonl` / `.jsonl.zst`. */
-  stem: string;
 }
 
 export interface LineInput {

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { AGENTS, type Assistant } from '../config/index.js';
 
 export const SERVICE_NAME = 'aiobscura';
 /** launchd wants a reverse-DNS label; it is also the plist's file name. */
@@ -22,6 +23,9 @@ export const PASSED_ENV = [
   'XDG_DATA_HOME',
   'CLAUDE_CONFIG_DIR',
   'CODEX_HOME',
+  'GEMINI_CLI_HOME',
+  'COPILOT_HOME',
+  'PI_CODING_AGENT_DIR',
   'AIOBSCURA_COLLECTOR_ENABLED',
   'AIOBSCURA_COLLECTOR_SERVER_URL',
   'AIOBSCURA_COLLECTOR_COLLECTOR_ID',
@@ -41,8 +45,8 @@ export interface ServiceSpec {
 export interface GlobalPaths {
   config?: string | undefined;
   db?: string | undefined;
-  claudeDir?: string | undefined;
-  codexDir?: string | undefined;
+  /** `--<agent>-dir` flags given to `service install`, by agent. */
+  dirs?: Partial<Record<Assistant, string>> | undefined;
   logFormat?: string | undefined;
 }
 
@@ -58,8 +62,10 @@ export function serviceSpec(opts: {
   const abs = (p: string) => path.resolve(opts.cwd, p);
   if (opts.globals.config) args.push('--config', abs(opts.globals.config));
   if (opts.globals.db) args.push('--db', abs(opts.globals.db));
-  if (opts.globals.claudeDir) args.push('--claude-dir', abs(opts.globals.claudeDir));
-  if (opts.globals.codexDir) args.push('--codex-dir', abs(opts.globals.codexDir));
+  for (const a of AGENTS) {
+    const dir = opts.globals.dirs?.[a.name];
+    if (dir) args.push(a.flag, abs(dir));
+  }
   if (opts.globals.logFormat && opts.globals.logFormat !== 'text')
     args.push('--log-format', opts.globals.logFormat);
   args.push('sync', '--watch', '--no-progress');

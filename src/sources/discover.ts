@@ -1,86 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FileContext } from '../parsers/types.js';
-
-/** A log file found on disk, with what its path says about it. */
-export interface DiscoveredFile {
-  readonly path: string;
-  readonly context: FileContext;
-  /** `.jsonl.zst` cold copies are read whole and never appended to. */
-  readonly compressed: boolean;
-}
-
-export interface DiscoveryProblem {
-  readonly path: string;
-  readonly reason: string;
-}
-
-export interface Discovery {
-  readonly files: DiscoveredFile[];
-  /** Directories or entries that could not be read: reported, never silently ignored. */
-  readonly problems: DiscoveryProblem[];
-}
-
-function listDir(dir: string, problems: DiscoveryProblem[]): fs.Dirent[] {
-  try {
-    return fs.readdirSync(dir, { withFileTypes: true });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // A missing root just means the assistant is not installed; anything else is worth telling.
-    if (code !== 'ENOENT') problems.push({ path: dir, reason: `cannot list directory (${code ?? err})` });
-    return [];
-  }
-}
-
-/** What a directory entry is once symlinks are followed; `broken` is a link loop or a dangling link. */
-type Kind = 'file' | 'dir' | 'other' | 'broken';
-
-/**
- * Resolves a dirent that may be a symlink: `other` for FIFOs, sockets and devices (opening a FIFO would block
- * the reader), `broken` for loops (ELOOP) and dangling links.
- */
-function kindOf(dir: string, entry: fs.Dirent): Kind {
-  if (entry.isFile()) return 'file';
-  if (entry.isDirectory()) return 'dir';
-  if (!entry.isSymbolicLink()) return 'other';
-  try {
-    const st = fs.statSync(path.join(dir, entry.name));
-    return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
-  } catch {
-    return 'broken';
-  }
-}
-
-/**
- * Directories already walked, by device and inode: a symlink to an ancestor (`loop -> ..`) or a chain of links
- * would otherwise be walked again under a new path, finding the same files under several names, until the
- * depth cap. Symlinked directories are still followed once (people link project folders in).
- */
-type Visited = Set<string>;
-
-function firstVisit(dir: string, visited: Visited): boolean {
-  let key: string;
-  try {
-    const st = fs.statSync(dir);
-    key = `${st.dev}:${st.ino}`;
-  } catch {
-    return true; // listDir reports what is wrong with it
-  }
-  if (visited.has(key)) return false;
-  visited.add(key);
-  return true;
-}
-
-const NOT_A_FILE: Record<Exclude<Kind, 'file'>, string> = {
-  dir: 'a directory',
-  other: 'not a regular file (FIFO, socket or device)',
-  broken: 'a symbolic link that cannot be followed (a loop or a dangling link)',
-};
-
-/** A name that looks like a log but is not a readable regular file is reported, never read or ignored. */
-function notAFile(full: string, kind: Exclude<Kind, 'file'>, problems: DiscoveryProblem[]): void {
-  problems.push({ path: full, reason: `named like a session log but is ${NOT_A_FILE[kind]}; skipped` });
-}
+import { ASSISTANTS, type Assistant } from '../config/index.js';
+import { discoverCopilot } from './copilot.js';
+import type { DiscoveredFile, Discovery, DiscoveryProblem } from './file-context.js';
+import { discoverGemini } from './gemini.js';
+import { discoverOpenCode } from './opencode.js';
+import { discoverPi } from './pi.js';
+import { discoverQwen } from './qwen.js';
+import { firstVisit, kindOf, listDir, notAFile, type Visited } from './walk.js';
 
 function stemOf(name: string): string {
   return name.replace(/\.jsonl(\.zst)?$/, '');
@@ -196,8 +123,22 @@ export function discoverCodex(codexDir: string, problems: DiscoveryProblem[]): D
   return out.sort((a, b) => path.basename(a.path).localeCompare(path.basename(b.path)));
 }
 
-export function discoverAll(dirs: { claudeDir: string; codexDir: string }): Discovery {
+type Discoverer = (dir: string, problems: DiscoveryProblem[]) => DiscoveredFile[];
+
+/** Each agent's discovery, by the names of config/agents.ts. */
+const DISCOVERERS: Record<Assistant, Discoverer> = {
+  claude: discoverClaude,
+  codex: discoverCodex,
+  gemini: discoverGemini,
+  opencode: discoverOpenCode,
+  copilot: discoverCopilot,
+  pi: discoverPi,
+  qwen: discoverQwen,
+};
+
+/** Every agent's log files under its directory, agent by agent in the order of config/agents.ts. */
+export function discoverAll(config: { dirs: Readonly<Record<Assistant, string>> }): Discovery {
   const problems: DiscoveryProblem[] = [];
-  const files = [...discoverClaude(dirs.claudeDir, problems), ...discoverCodex(dirs.codexDir, problems)];
+  const files = ASSISTANTS.flatMap((a) => DISCOVERERS[a](config.dirs[a], problems));
   return { files, problems };
 }

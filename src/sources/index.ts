@@ -1,1 +1,9 @@
-export { type DiscoveredFile, type Discovery, type DiscoveryProblem, discoverAll } from './discover.js';
+export { discoverAll } from './discover.js';
+export type {
+  Assistant,
+  DiscoveredFile,
+  Discovery,
+  DiscoveryProblem,
+  FileContext,
+  SourceFormat,
+} from './file-context.js';

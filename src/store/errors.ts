@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+
 export class StoreError extends Error {
   override name = 'StoreError';
 }
@@ -14,4 +16,12 @@ export class DiskFullError extends StoreError {
 export function isDiskFull(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/**
+ * The error SQLite raises when the disk fails a write (SQLITE_IOERR), for the reliability suite's failed-commit
+ * fault: thrown inside a transaction, it rolls the transaction back exactly as the real error does.
+ */
+export function ioError(detail: string): Error {
+  return new Database.SqliteError(`disk I/O error (${detail})`, 'SQLITE_IOERR');
 }

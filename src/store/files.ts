@@ -130,15 +130,6 @@ export class SourceFiles {
     this.identity.run({ id: fileId, ...id, change, now });
   }
 
-  /**
-   * Forgets the size recorded for a file whose read failed part-way (a full disk): the identity is stored
-   * before the chunks, so without this the next pass would take the file for unchanged and leave its unread
-   * lines until it goes idle. With the size set back to the checkpoint, the next pass sees an append.
-   */
-  markUnread(fileId: number): void {
-    this.db.prepare('UPDATE source_files SET size = checkpoint_offset WHERE id = ?').run(fileId);
-  }
-
   setCheckpoint(fileId: number, cp: Checkpoint, now: string): void {
     this.checkpoint.run({ id: fileId, ...cp, now });
   }

@@ -1,7 +1,52 @@
 /**
  * Numbered schema migrations. A migration is never edited once released: changes go into a new entry.
  * Each runs in its own transaction together with the bump of `user_version`.
+ *
+ * The search index (version 3) is an external-content FTS5 table over `messages`, kept in step by triggers
+ * on `messages`. A later migration that touches `messages` keeps it valid this way:
+ * - `ALTER TABLE messages ADD COLUMN …`, and any INSERT, UPDATE or DELETE: nothing to do, the triggers follow.
+ * - Rebuilding `messages` (create a new table, copy, drop, rename): the triggers are dropped with the old
+ *   table. `openDatabase` notices the missing triggers right after migrating, re-creates them and rebuilds the
+ *   index (search-index.ts); the migration may also end with `INSERT INTO messages_fts(messages_fts)
+ *   VALUES ('rebuild')` to do it in its own transaction.
+ * - Renaming or dropping `content`, `tool_name`, `tool_input` or `tool_result`, or changing the tokenizer: the
+ *   migration drops `messages_fts` and its triggers and creates them anew (then `'rebuild'`), and
+ *   `SEARCH_INDEX` in search-index.ts points at the new definition.
  */
+/**
+ * The search index as version 3 defines it (frozen with the migration): an FTS5 table over the text columns
+ * of `messages` that stores no text of its own (`content='messages'`: snippets are read from `messages` by
+ * rowid), and the triggers that change it in the same statement, hence the same transaction, as the rows.
+ * The UPDATE trigger fires only when an indexed column (or the id) really changes, so the writer's frequent
+ * updates of `publishable` and token counts cost nothing. Every row is indexed, empty ones included, so the
+ * index always equals what `'rebuild'` would make of the table (which `'integrity-check'` verifies).
+ */
+export const SEARCH_INDEX_V3 = {
+  table: `CREATE VIRTUAL TABLE messages_fts USING fts5(
+  content, tool_name, tool_input, tool_result,
+  content = 'messages', content_rowid = 'id',
+  tokenize = 'unicode61 remove_diacritics 2'
+);`,
+  triggers: `CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts (rowid, content, tool_name, tool_input, tool_result)
+  VALUES (new.id, new.content, new.tool_name, new.tool_input, new.tool_result);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, content, tool_name, tool_input, tool_result)
+  VALUES ('delete', old.id, old.content, old.tool_name, old.tool_input, old.tool_result);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF id, content, tool_name, tool_input, tool_result ON messages
+WHEN old.id IS NOT new.id OR old.content IS NOT new.content OR old.tool_name IS NOT new.tool_name
+  OR old.tool_input IS NOT new.tool_input OR old.tool_result IS NOT new.tool_result
+BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, content, tool_name, tool_input, tool_result)
+  VALUES ('delete', old.id, old.content, old.tool_name, old.tool_input, old.tool_result);
+  INSERT INTO messages_fts (rowid, content, tool_name, tool_input, tool_result)
+  VALUES (new.id, new.content, new.tool_name, new.tool_input, new.tool_result);
+END;`,
+  triggerNames: ['messages_fts_insert', 'messages_fts_delete', 'messages_fts_update'],
+} as const;
+
 export const migrations: readonly { version: number; name: string; sql: string }[] = [
   {
     version: 1,
@@ -206,6 +251,49 @@ CREATE TABLE collector_state (
   paused_config TEXT,
   location      TEXT
 );
+`,
+  },
+  {
+    version: 3,
+    name: 'full-text search index',
+    // Builds the index of the messages already stored, so an upgraded database is searchable at once.
+    sql: `${SEARCH_INDEX_V3.table}
+${SEARCH_INDEX_V3.triggers}
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');`,
+  },
+  {
+    version: 4,
+    name: 'reasoning tokens',
+    // The part of a response's output tokens that was reasoning (thinking), where the agent reports it; NULL
+    // where it does not. It is part of `output`, never added to it.
+    sql: 'ALTER TABLE responses ADD COLUMN reasoning INTEGER;',
+  },
+  {
+    version: 5,
+    name: 'collector requests and health',
+    sql: `
+-- Requests from collector commands (resume, register) to the process holding the sync lock: recorded here,
+-- then SIGUSR1; the holder applies each in one transaction with the state change and records the result.
+CREATE TABLE collector_requests (
+  id           INTEGER PRIMARY KEY,
+  kind         TEXT NOT NULL,
+  args         TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  requested_by INTEGER,
+  done_at      TEXT,
+  result       TEXT
+);
+CREATE INDEX collector_requests_open ON collector_requests(id) WHERE done_at IS NULL;
+
+-- What \`collector status\` reports as health: the outcome of the last request to the server.
+ALTER TABLE collector_state ADD COLUMN last_request_at TEXT;
+ALTER TABLE collector_state ADD COLUMN last_request_ok INTEGER;
+ALTER TABLE collector_state ADD COLUMN last_request_detail TEXT;
+ALTER TABLE collector_state ADD COLUMN last_success_at TEXT;
+-- Messages observed before this instant are backfill (history), not live data, for latency figures: set
+-- when publishing is enabled and when the cursors are reset for a server.
+ALTER TABLE collector_state ADD COLUMN live_since TEXT;
+ALTER TABLE collector_latency ADD COLUMN backfill INTEGER NOT NULL DEFAULT 0;
 `,
   },
 ];

@@ -1,7 +1,27 @@
-import path from 'node:path';
-import type { AgentLink, ParsedMessage, RecordOutput, SessionInfo, UsageReport } from '../parsers/types.js';
+/**
+ * ChunkWriter: writes parsed chunks. A chunk's records, messages, usage, the file's identity and its checkpoint
+ * are committed in one transaction, so a crash or a failed commit leaves either all of a chunk or none of it,
+ * and the checkpoint never runs ahead of the rows.
+ *
+ * Invariants:
+ * - Memory never outlives a transaction that did not commit: session counters and open groups, thread ids,
+ *   the last line of each file, copy ranks and the re-read index are caches of committed rows plus the
+ *   current transaction's changes, and every one is discarded when `apply` throws (then reloaded from disk).
+ * - A message that may be on the server (see SentCheck) never changes session, content or usage silently:
+ *   such a change is refused or reported as a named warning.
+ * - Groups (an assistant response) are closed per thread by a message of another group, by a record the
+ *   parser marks as closing, or by idle time (`closeIdleGroups`); a group's messages are unpublishable until
+ *   then.
+ * Only one process writes (the sync lock), which is why these caches are sound between transactions.
+ */
+import type { AgentLink, ParsedMessage, RecordOutput } from '../parsers/index.js';
+import { CopyRank } from './copy-rank.js';
 import type { Db } from './db.js';
-import type { Checkpoint, SourceFiles } from './files.js';
+import type { Checkpoint, FileIdentity, SourceFiles } from './files.js';
+import { RereadIndex } from './reread-index.js';
+import { SentCheck } from './sent-check.js';
+import { SessionCache, type SessionState, touch } from './session-cache.js';
+import { UsageWriter } from './usage-writer.js';
 
 /** One complete line of a chunk, with what the parser made of each record in it. */
 export interface ChunkLine {
@@ -22,42 +42,74 @@ export interface ChunkTotals {
   warnings: number;
 }
 
-interface SessionState {
-  nextSeq: number;
-  /** Group key of the open (unpublishable) messages, null when the session has none. */
-  openGroup: string | null;
-  dirty: boolean;
-  info: Required<Omit<SessionInfo, 'sessionKey' | 'assistant' | 'timestamp'>> & {
-    assistant: string;
-    startedAt: string | null;
-    lastActivityAt: string | null;
-  };
+export interface ChunkFile {
+  id: number;
+  path: string;
+  assistant: string;
+  generation: number;
+  dedupeBelow: number;
 }
 
-/**
- * Writes parsed chunks. A chunk's records, messages, usage and the file checkpoint are committed in one
- * transaction, so a crash leaves either all of a chunk or none of it, and the checkpoint never runs ahead
- * of the rows. Only one process writes (the sync lock), which is why session counters can be cached here.
- */
+/** What the chunk's transaction must also record about its file, besides the checkpoint. */
+export interface FileUpdate {
+  /** Runs first inside the transaction: the change classification's own writes (restart, move, warning). */
+  prelude?: (() => void) | undefined;
+  /**
+   * The file's identity (size, mtime, inode…), asked for after the chunk's lines were written: it is given
+   * only by the chunk that read up to that size.
+   */
+  identity?: (() => { id: FileIdentity; change: string } | undefined) | undefined;
+}
+
+export interface ApplyHooks {
+  beforeCommit?: (() => void) | undefined;
+  phase?: ((line: string) => void) | undefined;
+}
+
+interface StoredRow {
+  id: number;
+  session_id: string;
+  seq: number;
+  record_id: number;
+  observed_at: string;
+  publishable: number;
+}
+
 export class ChunkWriter {
-  private readonly sessions = new Map<string, SessionState>();
+  private readonly sessions: SessionCache;
   private readonly threads = new Map<string, number>();
   /** Sessions whose messages changed (new rows, closed groups) since `takeTouched`; `all` after idle closes. */
   private touched = { sessions: new Set<string>(), all: false };
   /** Messages inserted by the current chunk: usage anchors are nearly always among them (no query needed). */
-  private readonly fresh = new Map<string, { id: number; sessionId: string }>();
-  private readonly freshTypes = new Map<number, string>();
+  private readonly fresh = new Map<string, { id: number; sessionId: string; type: string }>();
   /** The last line stored per file, to recognise a line written twice in a row. */
   private readonly lastRaw = new Map<number, Buffer | undefined>();
+  private readonly ranks: CopyRank;
+  private readonly reread: RereadIndex;
+  private readonly sentCheck: SentCheck;
+  private readonly usage: UsageWriter;
   private nextRecordId = 0;
-  /** Assistant of the file being written: the default for sessions first seen through a message. */
-  private assistant = 'unknown';
+  /** The file and line being written, for the assistant default and for warnings raised while writing it. */
+  private current: {
+    file: ChunkFile;
+    line: ChunkLine;
+    now: string;
+    totals: ChunkTotals;
+    /** Response keys the output being written reports usage for. */
+    usageKeys: ReadonlySet<string>;
+    recordId: number;
+  } | null = null;
   private readonly st;
 
   constructor(
     private readonly db: Db,
     private readonly files: SourceFiles,
   ) {
+    this.sessions = new SessionCache(db);
+    this.ranks = new CopyRank(db);
+    this.reread = new RereadIndex(db);
+    this.sentCheck = new SentCheck(db);
+    this.usage = new UsageWriter(db, this.sentCheck);
     this.st = {
       record: db.prepare(
         `INSERT INTO records (id, source_file_id, generation, offset, line_no, kind, session_id, raw, raw_is_utf8,
@@ -65,8 +117,6 @@ export class ChunkWriter {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       maxRecordId: db.prepare('SELECT coalesce(max(id), 0) FROM records').pluck(),
-      // Only used while re-reading a truncated or rewritten file: a scan of that file's records is fine.
-      seenLine: db.prepare('SELECT 1 FROM records WHERE source_file_id = ? AND raw = ? LIMIT 1').pluck(),
       lastRaw: db
         .prepare('SELECT raw FROM records WHERE source_file_id = ? ORDER BY id DESC LIMIT 1')
         .pluck(),
@@ -76,31 +126,26 @@ export class ChunkWriter {
            stop_reason, group_key, content_key, publishable)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      messageId: db.prepare('SELECT id FROM messages WHERE identity = ?').pluck(),
-      anchorCandidate: db.prepare('SELECT id, session_id FROM messages WHERE identity = ?'),
-      anchorTaken: db
-        .prepare('SELECT 1 FROM responses WHERE anchor_message_id = ? AND key != ? LIMIT 1')
-        .pluck(),
-      setAnchor: db.prepare('UPDATE responses SET anchor_message_id = ? WHERE key = ?'),
-      messageType: db.prepare('SELECT message_type FROM messages WHERE id = ?').pluck(),
+      stored: db.prepare(
+        'SELECT id, session_id, seq, record_id, observed_at, publishable FROM messages WHERE identity = ?',
+      ),
+      update: db.prepare(
+        `UPDATE messages SET record_id = ?, emitted_at = ?, content = ?, tool_name = ?, tool_use_id = ?,
+           tool_input = ?, tool_result = ?, is_error = ?, model = ?, stop_reason = ? WHERE id = ?`,
+      ),
+      deleteMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
       replayed: db.prepare('SELECT 1 FROM messages WHERE session_id = ? AND content_key = ? LIMIT 1').pluck(),
-      closeGroups: db.prepare('UPDATE messages SET publishable = 1 WHERE session_id = ? AND publishable = 0'),
-      openGroup: db.prepare(
-        'SELECT group_key FROM messages WHERE session_id = ? AND publishable = 0 LIMIT 1',
+      closeAll: db.prepare('UPDATE messages SET publishable = 1 WHERE session_id = ? AND publishable = 0'),
+      closeThread: db.prepare(
+        'UPDATE messages SET publishable = 1 WHERE session_id = ? AND thread_id = ? AND publishable = 0',
       ),
-      sessionRow: db.prepare('SELECT * FROM sessions WHERE id = ?'),
-      sessionInsert: db.prepare(
-        `INSERT OR IGNORE INTO sessions (id, assistant, created_at) VALUES (?, ?, ?)`,
+      reopen: db.prepare(
+        'UPDATE messages SET publishable = 0 WHERE session_id = ? AND group_key = ? AND publishable = 1',
       ),
-      sessionUpdate: db.prepare(
-        `UPDATE sessions SET project_id = @projectId, cwd = @cwd, git_branch = @gitBranch, model = @model,
-           started_at = @startedAt, last_activity_at = @lastActivityAt, assistant_version = @assistantVersion,
-           parent_session_id = @parentSessionKey, slug = @slug, title = @title, next_seq = @nextSeq,
-           assistant = @assistant WHERE id = @id`,
-      ),
-      project: db.prepare(
-        `INSERT INTO projects (path, name) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET name = name RETURNING id`,
-      ),
+      groupSeqs: db
+        .prepare('SELECT seq FROM messages WHERE session_id = ? AND group_key = ? AND publishable = 1')
+        .pluck(),
+      groupKnown: db.prepare('SELECT 1 FROM responses WHERE key = ?').pluck(),
       thread: db.prepare('SELECT id FROM threads WHERE session_id = ? AND thread_key = ?').pluck(),
       threadInsert: db.prepare('INSERT INTO threads (session_id, thread_key) VALUES (?, ?)'),
       link: db.prepare(
@@ -109,72 +154,86 @@ export class ChunkWriter {
            spawned_by_session_id = excluded.spawned_by_session_id,
            spawned_by_tool_use_id = excluded.spawned_by_tool_use_id`,
       ),
-      usage: db.prepare(
-        `INSERT INTO responses (key, session_id, model, anchor_message_id, input, output, cache_read,
-           cache_creation, emitted_at)
-         VALUES (@key, @sessionId, @model, @anchor, @input, @output, @cacheRead, @cacheCreation, @emittedAt)
-         ON CONFLICT(key) DO UPDATE SET
-           input = max(input, excluded.input), output = max(output, excluded.output),
-           cache_read = max(cache_read, excluded.cache_read),
-           cache_creation = max(cache_creation, excluded.cache_creation),
-           model = coalesce(model, excluded.model),
-           anchor_message_id = coalesce(anchor_message_id, excluded.anchor_message_id)
-         RETURNING anchor_message_id, input, output, cache_read, cache_creation`,
-      ),
-      anchorTokens: db.prepare(
-        `UPDATE messages SET tokens_input = ?, tokens_output = ?, tokens_cache_read = ?,
-           tokens_cache_creation = ? WHERE id = ?`,
-      ),
       warning: db.prepare(
         `INSERT INTO ingest_warnings (source_file_id, path, line_no, offset, reason, created_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
       ),
+      idleClose: db.prepare(
+        `UPDATE messages SET publishable = 1 WHERE publishable = 0 AND record_id IN (
+           SELECT r.id FROM messages m JOIN records r ON r.id = m.record_id
+           JOIN source_files f ON f.id = r.source_file_id
+           WHERE m.publishable = 0 AND f.mtime_ms < ?)`,
+      ),
     };
+  }
+
+  /** Stored records compared while re-reading files (linear: at most about one per line re-read). */
+  get rereadComparisons(): number {
+    return this.reread.compared;
   }
 
   /**
    * Writes one chunk and its checkpoint atomically: `produce` calls `write` for each line of the chunk and
-   * returns the checkpoint after its last line.
+   * returns the checkpoint after its last line. If anything throws (a parser bug, SQLITE_BUSY or IOERR, a
+   * full disk), the transaction rolls back and every cache is discarded, so the next chunk starts from what
+   * is on disk.
    */
   apply(
-    file: { id: number; path: string; assistant: string; generation: number; dedupeBelow: number },
+    file: ChunkFile,
     now: string,
     produce: (write: (line: ChunkLine) => void) => Checkpoint,
-    hooks?: { beforeCommit?: (() => void) | undefined; phase?: ((line: string) => void) | undefined },
+    update: FileUpdate = {},
+    hooks: ApplyHooks = {},
   ): ChunkTotals {
     const totals: ChunkTotals = { records: 0, messages: 0, duplicates: 0, warnings: 0 };
-    this.assistant = file.assistant;
     this.fresh.clear();
-    this.freshTypes.clear();
-    this.db
-      .transaction(() => {
-        // Test-only markers, written inside the transaction: an unmatched `B txn` proves a kill before COMMIT.
-        hooks?.phase?.('B txn');
-        this.nextRecordId = (this.st.maxRecordId.get() as number) + 1;
-        const checkpoint = produce((line) => this.writeLine(file, line, now, totals));
-        this.flushSessions();
-        this.files.setCheckpoint(file.id, checkpoint, now);
-        hooks?.beforeCommit?.();
-        hooks?.phase?.('E txn');
-      })
-      .immediate();
+    const touchedBefore = new Set(this.touched.sessions);
+    const createdBefore = new Set(this.sessions.created);
+    try {
+      this.db
+        .transaction(() => {
+          // Test-only markers, written inside the transaction: an unmatched `B txn` proves a kill before COMMIT.
+          hooks.phase?.('B txn');
+          update.prelude?.();
+          this.nextRecordId = (this.st.maxRecordId.get() as number) + 1;
+          const checkpoint = produce((line) => this.writeLine(file, line, now, totals));
+          this.sessions.flush();
+          const identity = update.identity?.();
+          if (identity) this.files.setIdentity(file.id, identity.id, identity.change, now);
+          this.files.setCheckpoint(file.id, checkpoint, now);
+          hooks.beforeCommit?.();
+          hooks.phase?.('E txn');
+        })
+        .immediate();
+    } catch (err) {
+      this.discard();
+      this.touched.sessions = touchedBefore;
+      this.sessions.created.clear();
+      for (const k of createdBefore) this.sessions.created.add(k);
+      throw err;
+    } finally {
+      this.current = null;
+      this.fresh.clear();
+    }
     return totals;
   }
 
-  private writeLine(
-    file: { id: number; path: string; generation: number; dedupeBelow: number },
-    line: ChunkLine,
-    now: string,
-    totals: ChunkTotals,
-  ): void {
-    for (const reason of line.warnings) {
-      this.st.warning.run(file.id, file.path, line.lineNo, line.offset, reason, now);
-      totals.warnings++;
-    }
+  /** Drops every cache: what they held belonged to a transaction that did not commit. */
+  private discard(): void {
+    this.sessions.discard();
+    this.threads.clear();
+    this.lastRaw.clear();
+    this.ranks.discard();
+    this.reread.discard();
+  }
+
+  private writeLine(file: ChunkFile, line: ChunkLine, now: string, totals: ChunkTotals): void {
+    this.current = { file, line, now, totals, usageKeys: new Set(), recordId: 0 };
+    for (const reason of line.warnings) this.warn(reason);
     if (line.outputs.length === 0) return;
     // After a truncation or rewrite the file is read again from the start: lines already stored from an
     // earlier generation of this file are recognised by their bytes and not stored a second time.
-    if (line.offset < file.dedupeBelow && this.st.seenLine.get(file.id, line.raw)) {
+    if (line.offset < file.dedupeBelow && this.reread.seen(file.id, file.generation, line.raw)) {
       totals.duplicates++;
       return;
     }
@@ -214,6 +273,12 @@ export class ChunkWriter {
     totals.records++;
   }
 
+  private warn(reason: string): void {
+    const c = this.current!;
+    this.st.warning.run(c.file.id, c.file.path, c.line.lineNo, c.line.offset, reason, c.now);
+    c.totals.warnings++;
+  }
+
   private previousRaw(fileId: number): Buffer | undefined {
     if (!this.lastRaw.has(fileId))
       this.lastRaw.set(fileId, this.st.lastRaw.get(fileId) as Buffer | undefined);
@@ -221,36 +286,70 @@ export class ChunkWriter {
   }
 
   private writeOutput(out: RecordOutput, recordId: number, now: string, totals: ChunkTotals): number {
-    for (const info of out.sessions) this.noteSession(info);
-    if (out.closesGroups && out.sessionKey) this.closeGroups(out.sessionKey);
+    if (this.current) {
+      this.current.usageKeys = new Set(out.usage.map((u) => u.responseKey));
+      this.current.recordId = recordId;
+    }
+    for (const info of out.sessions) this.sessions.note(info, now);
+    if (out.closesGroups && out.sessionKey) this.closeGroups(out.sessionKey, null);
     let stored = 0;
     for (const msg of out.messages) {
-      if (this.insertMessage(msg, recordId, now)) stored++;
+      if (this.insertMessage(msg, recordId, now) === 'inserted') stored++;
       else totals.duplicates++;
     }
-    for (const usage of out.usage) this.writeUsage(usage, recordId, now);
+    for (const u of out.usage) {
+      this.session(u.sessionKey, now);
+      this.usage.write(u, recordId, now, this.usageHost);
+    }
     for (const link of out.links) this.writeLink(link);
     totals.messages += stored;
     return stored;
   }
 
-  private insertMessage(msg: ParsedMessage, recordId: number, now: string): boolean {
+  private readonly usageHost = {
+    fresh: (identity: string) => this.fresh.get(identity),
+    insert: (msg: ParsedMessage, recordId: number, now: string) => {
+      this.insertMessage(msg, recordId, now);
+      return (this.st.stored.get(msg.identity) as StoredRow | undefined)?.id ?? null;
+    },
+    warn: (reason: string) => this.warn(reason),
+  };
+
+  private session(key: string, now: string): SessionState {
+    return this.sessions.get(key, this.current?.file.assistant ?? 'unknown', now);
+  }
+
+  /**
+   * Inserts one message, or decides what its identity already being stored means: the same message read
+   * again (a duplicate), a newer version of a message that may still change (`upsert`), or a copy of a record
+   * another session holds (resume copies), which moves here if this session outranks the holder.
+   */
+  private insertMessage(msg: ParsedMessage, recordId: number, now: string): 'inserted' | 'duplicate' {
     // History replayed at the top of a forked Codex rollout is already stored under the thread it came from.
-    if (msg.replayOf && this.st.replayed.get(msg.replayOf.threadKey, msg.replayOf.contentKey)) return false;
-    const session = this.session(msg.sessionKey, this.assistant);
+    if (msg.replayOf && this.st.replayed.get(msg.replayOf.threadKey, msg.replayOf.contentKey))
+      return 'duplicate';
+    const existing = this.st.stored.get(msg.identity) as StoredRow | undefined;
+    let observedAt = now;
+    if (existing) {
+      if (existing.session_id === msg.sessionKey) {
+        if (msg.upsert) this.upsert(existing, msg, recordId);
+        return 'duplicate';
+      }
+      if (!this.takeOver(existing, msg)) return 'duplicate';
+      observedAt = existing.observed_at;
+    }
+    const session = this.session(msg.sessionKey, now);
     const group = msg.groupKey ?? null;
-    // A message of another assistant group proves the open group complete. Messages without a group (tool
-    // output, prompts) close nothing by themselves: the parser says so explicitly with `closesGroups`.
-    if (group !== null && session.openGroup !== null && session.openGroup !== group)
-      this.closeGroups(msg.sessionKey);
+    const threadId = this.thread(msg.sessionKey, msg.threadKey);
+    if (group !== null) this.enterGroup(msg.sessionKey, session, msg.threadKey, threadId, group);
     const info = this.st.message.run(
       msg.sessionKey,
-      this.thread(msg.sessionKey, msg.threadKey),
+      threadId,
       session.nextSeq,
       msg.identity,
       recordId,
       msg.emittedAt ?? now,
-      now,
+      observedAt,
       msg.messageType,
       msg.authorRole,
       msg.content,
@@ -265,113 +364,101 @@ export class ChunkWriter {
       msg.contentKey ?? null,
       group === null ? 1 : 0,
     );
-    if (info.changes === 0) return false;
+    if (info.changes === 0) return 'duplicate';
     this.touched.sessions.add(msg.sessionKey);
     const id = Number(info.lastInsertRowid);
-    this.fresh.set(msg.identity, { id, sessionId: msg.sessionKey });
-    this.freshTypes.set(id, msg.messageType);
+    this.fresh.set(msg.identity, { id, sessionId: msg.sessionKey, type: msg.messageType });
     session.nextSeq++;
     session.dirty = true;
-    if (group !== null) session.openGroup = group;
-    this.touch(session, msg.emittedAt);
+    touch(session, msg.emittedAt);
+    return 'inserted';
+  }
+
+  /**
+   * A message of group `group` in a thread: another group open in that thread is complete now. A group
+   * that was closed already but not sent yet (closed by idle time while the model was still writing) opens
+   * again, so it is published whole; if it was sent, the usage writer reports the late piece.
+   */
+  private enterGroup(
+    sessionKey: string,
+    session: SessionState,
+    threadKey: string,
+    threadId: number,
+    group: string,
+  ): void {
+    const open = session.openGroups.get(threadKey);
+    if (open === group) return;
+    if (open !== undefined) this.closeGroups(sessionKey, { key: threadKey, id: threadId });
+    if (this.st.groupKnown.get(group) !== undefined) {
+      const seqs = this.st.groupSeqs.all(sessionKey, group) as number[];
+      if (seqs.length > 0 && !seqs.some((s) => this.sentCheck.sent(sessionKey, s)))
+        this.st.reopen.run(sessionKey, group);
+    }
+    session.openGroups.set(threadKey, group);
+  }
+
+  /** A mutable format (upsert) wrote a newer version of a message: it replaces the stored one until sent. */
+  private upsert(existing: StoredRow, msg: ParsedMessage, recordId: number): void {
+    if (this.sentCheck.sent(existing.session_id, existing.seq)) {
+      this.warn(
+        `message ${msg.identity} changed after it was published; the server keeps the earlier version`,
+      );
+      return;
+    }
+    this.st.update.run(
+      recordId,
+      msg.emittedAt ?? null,
+      msg.content,
+      msg.toolName ?? null,
+      msg.toolUseId ?? null,
+      msg.toolInput ?? null,
+      msg.toolResult ?? null,
+      msg.isError ? 1 : 0,
+      msg.model ?? null,
+      msg.stopReason ?? null,
+      existing.id,
+    );
+    this.touched.sessions.add(existing.session_id);
+  }
+
+  /**
+   * Another session holds this record (a resume copy). The copy in the higher-ranked file owns it
+   * (copy-rank.ts); if that is this one, the stored message is deleted so this session stores it — unless it
+   * may already be on the server, which keeps it where it is and is reported.
+   */
+  private takeOver(existing: StoredRow, msg: ParsedMessage): boolean {
+    const c = this.current!;
+    const holderFile = this.ranks.fileOf(existing.record_id);
+    if (holderFile === undefined) return false;
+    const here = { fileId: c.file.id, sessionId: msg.sessionKey };
+    const there = { fileId: holderFile, sessionId: existing.session_id };
+    if (!this.ranks.outranks(here, msg.emittedAt, there)) return false;
+    if (this.sentCheck.sent(existing.session_id, existing.seq)) {
+      this.warn(
+        `record ${msg.identity} is also in session ${existing.session_id}, which published it already; ` +
+          `it stays there although ${msg.sessionKey} holds the older copy`,
+      );
+      return false;
+    }
+    this.usage.rehome(existing.id, msg.sessionKey, c.usageKeys, c.recordId, c.now, this.usageHost);
+    this.st.deleteMessage.run(existing.id);
+    this.touched.sessions.add(existing.session_id);
     return true;
   }
 
-  private closeGroups(sessionKey: string): void {
-    const session = this.session(sessionKey, this.assistant);
-    if (session.openGroup === null) return;
-    this.st.closeGroups.run(sessionKey);
-    session.openGroup = null;
+  /** Closes the open groups of a session (all threads, or one thread) and makes their messages publishable. */
+  private closeGroups(sessionKey: string, thread: { key: string; id: number } | null): void {
+    const session = this.session(sessionKey, this.current?.now ?? new Date().toISOString());
+    if (session.openGroups.size === 0) return;
+    if (thread === null) {
+      this.st.closeAll.run(sessionKey);
+      session.openGroups.clear();
+    } else {
+      if (!session.openGroups.has(thread.key)) return;
+      this.st.closeThread.run(sessionKey, thread.id);
+      session.openGroups.delete(thread.key);
+    }
     this.touched.sessions.add(sessionKey);
-  }
-
-  private writeUsage(u: UsageReport, recordId: number, now: string): void {
-    this.session(u.sessionKey, this.assistant);
-    const candidate = this.anchorFor(u);
-    const row = this.st.usage.get({
-      key: u.responseKey,
-      sessionId: u.sessionKey,
-      model: u.model,
-      anchor: candidate,
-      input: u.tokens.input,
-      output: u.tokens.output,
-      cacheRead: u.tokens.cacheRead,
-      cacheCreation: u.tokens.cacheCreation,
-      emittedAt: u.emittedAt,
-    }) as {
-      anchor_message_id: number | null;
-      input: number;
-      output: number;
-      cache_read: number;
-      cache_creation: number;
-    };
-    if (row.anchor_message_id === null) row.anchor_message_id = this.usageCarrier(u, recordId, now);
-    else if (
-      candidate !== null &&
-      candidate !== row.anchor_message_id &&
-      this.prefersText(row.anchor_message_id, candidate)
-    ) {
-      // Usage rides on the response's text message once one arrives (DESIGN.md §3.2), not on its thinking
-      // or tool call: the tokens move before the still-open response can be published.
-      this.st.anchorTokens.run(null, null, null, null, row.anchor_message_id);
-      this.st.setAnchor.run(candidate, u.responseKey);
-      row.anchor_message_id = candidate;
-    }
-    if (row.anchor_message_id !== null) {
-      this.st.anchorTokens.run(
-        row.input,
-        row.output,
-        row.cache_read,
-        row.cache_creation,
-        row.anchor_message_id,
-      );
-    }
-  }
-
-  /**
-   * The message that carries a response's usage: the one the parser named, if it is stored in the same
-   * session and carries no other response (hand-written logs reuse record ids across unrelated sessions).
-   */
-  private anchorFor(u: UsageReport): number | null {
-    if (!u.anchorIdentity) return null;
-    const fresh = this.fresh.get(u.anchorIdentity);
-    if (fresh) return fresh.sessionId === u.sessionKey ? fresh.id : null;
-    const m = this.st.anchorCandidate.get(u.anchorIdentity) as { id: number; session_id: string } | undefined;
-    if (!m || m.session_id !== u.sessionKey) return null;
-    return this.st.anchorTaken.get(m.id, u.responseKey) ? null : m.id;
-  }
-
-  private prefersText(current: number, candidate: number): boolean {
-    return this.typeOf(candidate) === 'response' && this.typeOf(current) !== 'response';
-  }
-
-  private typeOf(messageId: number): string {
-    return this.freshTypes.get(messageId) ?? (this.st.messageType.get(messageId) as string);
-  }
-
-  /**
-   * Usage with no message of its own to ride on (a Codex token count before any output of its turn) gets an
-   * empty system context message, so every response's usage is stored, shown and published exactly once.
-   */
-  private usageCarrier(u: UsageReport, recordId: number, now: string): number {
-    const identity = `usage:${u.responseKey}`;
-    this.insertMessage(
-      {
-        identity,
-        sessionKey: u.sessionKey,
-        threadKey: 'main',
-        messageType: 'context',
-        authorRole: 'system',
-        emittedAt: u.emittedAt,
-        content: null,
-        model: u.model,
-      },
-      recordId,
-      now,
-    );
-    const id = this.st.messageId.get(identity) as number;
-    this.st.setAnchor.run(id, u.responseKey);
-    return id;
   }
 
   private writeLink(link: AgentLink): void {
@@ -391,101 +478,33 @@ export class ChunkWriter {
     return id;
   }
 
-  private session(key: string, assistant: string): SessionState {
-    let s = this.sessions.get(key);
-    if (s) return s;
-    this.st.sessionInsert.run(key, assistant, new Date().toISOString());
-    const row = this.st.sessionRow.get(key) as Record<string, unknown>;
-    const open = this.st.openGroup.get(key) as { group_key: string | null } | undefined;
-    s = {
-      nextSeq: row.next_seq as number,
-      openGroup: open ? (open.group_key ?? '') : null,
-      dirty: false,
-      info: {
-        assistant: row.assistant as string,
-        cwd: (row.cwd as string | null) ?? null,
-        gitBranch: (row.git_branch as string | null) ?? null,
-        model: (row.model as string | null) ?? null,
-        assistantVersion: (row.assistant_version as string | null) ?? null,
-        parentSessionKey: (row.parent_session_id as string | null) ?? null,
-        slug: (row.slug as string | null) ?? null,
-        title: (row.title as string | null) ?? null,
-        startedAt: (row.started_at as string | null) ?? null,
-        lastActivityAt: (row.last_activity_at as string | null) ?? null,
-      },
-    };
-    this.sessions.set(key, s);
-    return s;
-  }
-
-  /** Session facts are merged in memory and written once per chunk: most lines repeat the same values. */
-  private noteSession(info: SessionInfo): void {
-    const s = this.session(info.sessionKey, info.assistant);
-    const fields = [
-      'cwd',
-      'gitBranch',
-      'model',
-      'assistantVersion',
-      'parentSessionKey',
-      'slug',
-      'title',
-    ] as const;
-    for (const f of fields) {
-      const v = info[f];
-      if (typeof v === 'string' && v.length > 0 && s.info[f] !== v) {
-        s.info[f] = v;
-        s.dirty = true;
-      }
-    }
-    if (s.info.assistant === 'unknown') {
-      s.info.assistant = info.assistant;
-      s.dirty = true;
-    }
-    this.touch(s, info.timestamp ?? null);
-  }
-
-  private touch(s: SessionState, ts: string | null): void {
-    if (!ts || Number.isNaN(Date.parse(ts))) return;
-    if (s.info.startedAt === null || ts < s.info.startedAt) {
-      s.info.startedAt = ts;
-      s.dirty = true;
-    }
-    if (s.info.lastActivityAt === null || ts > s.info.lastActivityAt) {
-      s.info.lastActivityAt = ts;
-      s.dirty = true;
-    }
-  }
-
-  private flushSessions(): void {
-    for (const [id, s] of this.sessions) {
-      if (!s.dirty) continue;
-      const projectId = s.info.cwd
-        ? (this.st.project.get(s.info.cwd, path.basename(s.info.cwd) || s.info.cwd) as { id: number }).id
-        : null;
-      this.st.sessionUpdate.run({ id, projectId, nextSeq: s.nextSeq, ...s.info });
-      s.dirty = false;
-    }
-  }
-
   /** Closes groups left open in sessions whose files have been quiet for the idle threshold (§3.2). */
   closeIdleGroups(idleBeforeMs: number): number {
-    const info = this.db
-      .prepare(
-        `UPDATE messages SET publishable = 1 WHERE publishable = 0 AND record_id IN (
-           SELECT r.id FROM messages m JOIN records r ON r.id = m.record_id
-           JOIN source_files f ON f.id = r.source_file_id
-           WHERE m.publishable = 0 AND f.mtime_ms < ?)`,
-      )
-      .run(idleBeforeMs);
-    if (info.changes > 0) {
-      this.touched.all = true;
-      for (const [key, s] of this.sessions) {
-        if (s.openGroup === null) continue;
-        const open = this.st.openGroup.get(key) as { group_key: string | null } | undefined;
-        s.openGroup = open ? (open.group_key ?? '') : null;
+    let changes = 0;
+    try {
+      changes = this.db.transaction(() => this.st.idleClose.run(idleBeforeMs).changes)();
+      if (changes > 0) {
+        this.touched.all = true;
+        this.sessions.reloadOpenGroups();
       }
+    } catch (err) {
+      this.discard();
+      throw err;
     }
-    return info.changes;
+    return changes;
+  }
+
+  /**
+   * Sessions first stored since `forgetCreated` was last called (a live set: it grows as chunks commit). The
+   * sync loop holds them back from publishing until the pass that created them ends, so a record that a
+   * later file of the same pass takes over (resume copies) was never sent from the wrong session.
+   */
+  get createdSessions(): ReadonlySet<string> {
+    return this.sessions.created;
+  }
+
+  forgetCreated(): void {
+    this.sessions.created.clear();
   }
 
   /** The sessions changed since the last call, for the publisher (which then checks only those). */

@@ -8,6 +8,7 @@ import {
   type Db,
   DiskFullError,
   type FileStatRow,
+  ioError,
   isDiskFull,
   SourceFiles,
 } from '../store/index.js';
@@ -57,15 +58,21 @@ export class SyncPass {
   private discovered = new Map<string, DiscoveredFile>();
   /** Test-only markers around each ingest transaction (`AIOBSCURA_PHASE_FILE`); undefined in normal use. */
   private readonly phase: PhaseMarker | undefined;
+  /** Passes run so far (varies the test-only discovery shuffle from pass to pass). */
+  private passes = 0;
+  /** Test-only faults inside each ingest transaction, just before its COMMIT; undefined in normal use. */
+  private readonly beforeCommit: (() => void) | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly config: ResolvedConfig,
     private readonly clock: () => Date = () => new Date(),
+    hooks: { beforeCommit?: () => void } = {},
   ) {
     this.files = new SourceFiles(db);
     this.writer = new ChunkWriter(db, this.files);
     this.phase = openPhaseMarker(config.phaseFile);
+    this.beforeCommit = hooks.beforeCommit ?? commitFaults(config);
   }
 
   /**
@@ -75,6 +82,19 @@ export class SyncPass {
   async run(
     shouldStop: () => boolean,
     events: PassEvents = {},
+    changed?: ReadonlySet<string>,
+  ): Promise<PassSummary> {
+    try {
+      return await this.runPass(shouldStop, events, changed);
+    } finally {
+      // Sessions this pass created may be published from now on (see `sessionsInProgress`).
+      this.writer.forgetCreated();
+    }
+  }
+
+  private async runPass(
+    shouldStop: () => boolean,
+    events: PassEvents,
     changed?: ReadonlySet<string>,
   ): Promise<PassSummary> {
     const started = Date.now();
@@ -95,7 +115,7 @@ export class SyncPass {
       known = this.files.identities();
       const discovery = discoverAll(this.config);
       for (const p of discovery.problems) summary.skipped.push(p);
-      files = discovery.files;
+      files = this.ordered(discovery.files);
       this.discovered = new Map(files.map((f) => [f.path, f]));
       this.markVanished(known, files);
     }
@@ -123,6 +143,18 @@ export class SyncPass {
     summary.stopped ||= shouldStop();
     summary.durationMs = Date.now() - started;
     return summary;
+  }
+
+  /** Discovery order, or a seeded shuffle of it under the test hook `AIOBSCURA_DISCOVERY_SEED`. */
+  private ordered(files: DiscoveredFile[]): DiscoveredFile[] {
+    if (this.config.discoverySeed === null) return files;
+    const random = seededRandom(this.config.discoverySeed + this.passes++);
+    const out = [...files];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
   }
 
   /** One `stat` per file; a file whose size, mtime and inode match the store is not opened at all. */
@@ -173,20 +205,13 @@ export class SyncPass {
         clock: this.clock,
         shouldStop,
         idleBeforeMs: this.idleBefore(),
-        // The reliability suite kills the process here to prove a chunk is all or nothing.
-        beforeCommit:
-          this.config.crashAt === 'after-message-insert-before-commit'
-            ? () => process.kill(process.pid, 'SIGKILL')
-            : undefined,
+        beforeCommit: this.beforeCommit,
         phase: this.phase,
         onChunk: (bytes) => events.onProgress?.(bytes, c.file.path),
       });
     } catch (err) {
       // A full disk is not this file's problem: every later write would fail the same way, so ingest stops.
-      if (isDiskFull(err)) {
-        this.markUnread(c.file.path);
-        throw this.diskFull(`storing ${c.file.path}`, err);
-      }
+      if (isDiskFull(err)) throw this.diskFull(`storing ${c.file.path}`, err);
       // An unreadable file (permissions, a corrupt .zst, a file deleted mid-read) is counted and named,
       // never silently dropped; what other files stored is unaffected.
       const reason = (err as Error).message ?? String(err);
@@ -220,19 +245,6 @@ export class SyncPass {
     );
   }
 
-  /**
-   * Best effort: this write may itself fail on a full disk (then the file is still read again once it has
-   * been idle for `idle_close_secs`, by the unterminated-tail rule).
-   */
-  private markUnread(file: string): void {
-    try {
-      const row = this.files.get(file);
-      if (row) this.files.markUnread(row.id);
-    } catch {
-      // Nothing more can be written now; see above.
-    }
-  }
-
   /** Remembers files that disappeared, so a reappearance elsewhere is recognised as a move. */
   private markVanished(known: Map<string, FileStatRow>, present: DiscoveredFile[]): void {
     const seen = new Set(present.map((f) => f.path));
@@ -241,6 +253,19 @@ export class SyncPass {
       if (row.missing === 0 && !seen.has(row.path) && !fs.existsSync(row.path))
         this.files.markMissing(row.id, now);
     }
+  }
+
+  /**
+   * Sessions first stored by the pass now running (a live set, empty between passes): not published until
+   * the pass ends, so ownership of records that several files of the pass hold is settled before any is sent.
+   */
+  get sessionsInProgress(): ReadonlySet<string> {
+    return this.writer.createdSessions;
+  }
+
+  /** Stored lines compared byte for byte while re-reading replaced files (at most about one per line). */
+  get rereadComparisons(): number {
+    return this.writer.rereadComparisons;
   }
 
   /** Sessions whose messages changed since the last call (see `ChunkWriter.takeTouched`). */
@@ -255,6 +280,33 @@ export class SyncPass {
   private countSessions(): number {
     return this.db.prepare('SELECT count(*) FROM sessions').pluck().get() as number;
   }
+}
+
+/**
+ * The reliability suite's faults inside an ingest transaction: a kill before COMMIT (a chunk is all or
+ * nothing), or a failed COMMIT (SQLITE_IOERR, as a failing disk gives) that must roll back memory too.
+ */
+function commitFaults(config: ResolvedConfig): (() => void) | undefined {
+  if (config.crashAt === 'after-message-insert-before-commit')
+    return () => process.kill(process.pid, 'SIGKILL');
+  const fail = config.failCommits;
+  if (fail === null) return undefined;
+  const random = seededRandom(fail.seed);
+  return () => {
+    if (random() < fail.probability) throw ioError('test fault AIOBSCURA_FAIL_COMMITS');
+  };
+}
+
+/** mulberry32: a tiny deterministic PRNG, so a failing seed reproduces. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 function emptySummary(): PassSummary {

@@ -3,8 +3,7 @@
  * (the publisher is rebuilt between passes); paths and `idle_close_secs` shape state the running process
  * already holds (the open database, the watcher, groups being closed), so they wait for a restart.
  */
-import type { CollectorConfig } from '../config/collector.js';
-import type { ResolvedConfig } from '../config/index.js';
+import { AGENTS, type CollectorConfig, type ResolvedConfig } from '../config/index.js';
 
 export interface ConfigChange {
   /** The config key as written in config.toml (`collector.batch_size`). */
@@ -20,8 +19,6 @@ const SECRET_KEYS = new Set(['collector.api_key']);
 
 const TOP_LEVEL: readonly [string, keyof ResolvedConfig, boolean][] = [
   ['database.path', 'databasePath', false],
-  ['sources.claude_dir', 'claudeDir', false],
-  ['sources.codex_dir', 'codexDir', false],
   ['sync.idle_close_secs', 'idleCloseSecs', false],
   ['sync.poll_ms', 'pollMs', true],
 ];
@@ -56,6 +53,12 @@ export function diffConfig(running: ResolvedConfig, next: ResolvedConfig): Confi
   for (const [key, field, live] of TOP_LEVEL) {
     if (running[field] !== next[field]) changes.push({ key, from: running[field], to: next[field], live });
   }
+  // Log directories are watched from the start: a new one needs a restart.
+  for (const a of AGENTS) {
+    const from = running.dirs[a.name];
+    const to = next.dirs[a.name];
+    if (from !== to) changes.push({ key: `sources.${a.key}`, from, to, live: false });
+  }
   for (const [name, field] of COLLECTOR_KEYS) {
     const key = `collector.${name}`;
     const from = running.collector[field];
@@ -87,6 +90,8 @@ export function applicableConfig(running: ResolvedConfig, next: ResolvedConfig):
   return Object.freeze({
     ...next,
     databasePath: running.databasePath,
+    dirs: running.dirs,
+    dirOrigins: running.dirOrigins,
     claudeDir: running.claudeDir,
     codexDir: running.codexDir,
     idleCloseSecs: running.idleCloseSecs,

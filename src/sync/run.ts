@@ -4,6 +4,7 @@ import { type Db, openDatabase } from '../store/index.js';
 import { SyncLock } from './lock.js';
 import { type PassEvents, type PassSummary, SyncPass } from './pass.js';
 import { applicableConfig, describeChange, diffConfig } from './reload.js';
+import { applyCollectorRequests } from './requests.js';
 
 export interface SyncOptions {
   watch: boolean;
@@ -29,11 +30,15 @@ export interface PublishReport {
 
 export interface SyncResult extends PassSummary {
   publish: PublishReport | null;
+  /** The signal that asked sync to stop (SIGINT or SIGTERM), or null: the CLI's exit code says so. */
+  stoppedBy: NodeJS.Signals | null;
 }
 
 /** The slice of the publisher sync needs; the collector module is loaded only when enabled. */
 interface Publishing {
   start(): void;
+  /** Sessions (a live set) not to publish for now. */
+  hold(sessions: ReadonlySet<string>): void;
   notify(touched?: { sessions: Iterable<string>; all: boolean }): void;
   flushNow(): void;
   drain(timeoutMs: number): Promise<PublishReport>;
@@ -67,6 +72,7 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
   let config = initialConfig;
   const lock = SyncLock.acquire(config.databasePath);
   const db = openDatabase(config.databasePath, { maxPageCount: config.maxPageCount });
+  const pass = new SyncPass(db, config);
   let stopRequested = false;
   let wake: (() => void) | null = null;
   // Paths named by file-system events since the last pass (an event during a pass starts the next at once).
@@ -79,11 +85,19 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
     stopRequested = true;
     wake?.();
   };
+  let stoppedBy: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
     if (stopRequested && sig === 'SIGINT') process.exit(130);
+    stoppedBy ??= sig;
     stop();
   };
-  const onFlush = () => publisher?.flushNow();
+  // SIGUSR1 is "publish now, and look at your requests" (`collector flush`, `resume`, `register`).
+  let requestsPending = false;
+  const onFlush = () => {
+    publisher?.flushNow();
+    requestsPending = true;
+    wake?.();
+  };
   const onHangup = () => {
     reloadRequested = true;
     wake?.();
@@ -111,45 +125,70 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
       error,
     });
   };
-  const reload = async () => {
-    let next: ResolvedConfig;
+  const readConfig = (): ResolvedConfig | null => {
     try {
       if (!opts.reloadConfig) throw new Error('this sync has no configuration file to re-read');
-      next = opts.reloadConfig();
+      return opts.reloadConfig();
     } catch (err) {
-      return reloadFailed(err);
+      reloadFailed(err);
+      return null;
     }
+  };
+  /** Takes the values of `next` that apply live and logs what changed (`quiet`: only when something did). */
+  const adopt = (next: ResolvedConfig, quiet = true) => {
     const changes = diffConfig(config, next);
     const live = changes.filter((c) => c.live);
-    const applied = applicableConfig(config, next);
-    const collectorChanged = live.some((c) => c.key.startsWith('collector.'));
-    let nextPublisher: Publishing | null = null;
-    if (collectorChanged) {
-      try {
-        // Built before the running one stops: a value only the collector checks (server_url's scheme and
-        // loopback rule) makes the reload fail as a whole instead of leaving nothing publishing.
-        nextPublisher = await loadPublisher(db, applied, opts.log);
-      } catch (err) {
-        return reloadFailed(err);
-      }
-    }
-    log(
-      'info',
-      `config reloaded from ${config.configPath}: ${live.length ? live.map(describeChange).join(', ') : 'nothing to apply'}`,
-      { event: 'config-reloaded', config: config.configPath, changes: live },
-    );
+    if (!quiet || changes.length > 0)
+      log(
+        'info',
+        `config reloaded from ${config.configPath}: ${live.length ? live.map(describeChange).join(', ') : 'nothing to apply'}`,
+        { event: 'config-reloaded', config: config.configPath, changes: live },
+      );
     for (const c of changes.filter((c) => !c.live)) {
       log('warn', `${describeChange(c)} needs a restart of sync to take effect`, {
         event: 'config-needs-restart',
         change: c,
       });
     }
-    config = applied;
+    config = applicableConfig(config, next);
+  };
+  const reload = async () => {
+    const next = readConfig();
+    if (!next) return;
+    const collectorChanged = diffConfig(config, next).some((c) => c.live && c.key.startsWith('collector.'));
+    let nextPublisher: Publishing | null = null;
+    if (collectorChanged) {
+      try {
+        // Built before the running one stops: a value only the collector checks (server_url's scheme and
+        // loopback rule) makes the reload fail as a whole instead of leaving nothing publishing.
+        nextPublisher = await loadPublisher(db, applicableConfig(config, next), opts.log);
+      } catch (err) {
+        return reloadFailed(err);
+      }
+    }
+    adopt(next, false);
     if (!collectorChanged) return;
     await publisher?.stop();
     publisher = nextPublisher;
+    publisher?.hold(pass.sessionsInProgress);
     publisher?.start();
     publisher?.notify();
+  };
+  const handleRequests = () => {
+    requestsPending = false;
+    return applyCollectorRequests(db, {
+      config: () => config,
+      readConfig,
+      adopt,
+      reloadFailed,
+      log,
+      stopPublisher: async () => publisher?.stop(),
+      startPublisher: async () => {
+        publisher = await loadPublisher(db, config, opts.log);
+        publisher?.start();
+        publisher?.notify();
+      },
+    });
   };
   opts.signal?.addEventListener('abort', stop);
   const watcher = opts.watch
@@ -162,11 +201,13 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
     : null;
   try {
     publisher = await loadPublisher(db, config, opts.log);
+    // Requests a previous holder of the lock left open are applied before anything is published.
+    if (config.collector.enabled) await handleRequests();
     // Publishing runs beside ingest (after each committed chunk), in one-shot sync as in watch mode.
     publisher?.start();
     // Changes made while the watcher is still setting up would be seen only by the next rescan.
     if (watcher) await watcherReady(watcher, 5_000);
-    const pass = new SyncPass(db, config);
+    publisher?.hold(pass.sessionsInProgress);
     const shouldStop = () => stopRequested;
     const events: PassEvents = {
       ...opts.events,
@@ -183,7 +224,7 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
       // File-system events are only a hint that something changed; the periodic rescan is the guarantee
       // (events are lost on overflow, network file systems and some editors' save patterns).
       await new Promise<void>((resolve) => {
-        if (pending || reloadRequested) return resolve();
+        if (pending || reloadRequested || requestsPending) return resolve();
         const timer = setTimeout(() => {
           fullRescanDue = true;
           resolve();
@@ -200,6 +241,11 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
         reloadRequested = false;
         await reload();
         if (stopRequested) break;
+        if (!pending && !fullRescanDue && !requestsPending) continue;
+      }
+      if (requestsPending) {
+        await handleRequests();
+        if (stopRequested) break;
         if (!pending && !fullRescanDue) continue;
       }
       pending = false;
@@ -214,16 +260,21 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
       publisher?.notify(pass.takeTouched());
       opts.onPass?.(summary);
     }
+    // A request that came during the last pass (or a one-shot sync) is applied before the lock is released.
+    if (requestsPending) await handleRequests();
     let publish: PublishReport | null = null;
     if (publisher) {
       await publisher.stop();
       publish = await publisher.drain(config.collector.shutdownTimeoutSecs * 1000);
     }
-    return { ...summary, publish };
+    return { ...summary, publish, stoppedBy };
   } finally {
     // After a failed pass (a full disk) the publisher must stop before its database closes under it.
     await publisher?.stop();
     await watcher?.close();
+    // close() removes every listener, but a scan already under way (a symlink loop being stat'ed) can still
+    // report an error afterwards: without a listener that error would crash the process on its way out.
+    watcher?.on('error', () => undefined);
     if (opts.handleSignals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -236,13 +287,16 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
   }
 }
 
+/** Names of the files a pass may read: session logs, a legacy Gemini JSON session, an OpenCode database. */
+const WATCHED = /\.(jsonl(\.zst)?|json|db|db-wal)$/;
+
 /** `onChange(null)` asks for a full rescan (a file disappeared: it may have moved). */
 function watchRoots(config: ResolvedConfig, onChange: (file: string | null) => void) {
-  const watcher = chokidar.watch([config.claudeDir, config.codexDir], {
+  const watcher = chokidar.watch(Object.values(config.dirs), {
     ignoreInitial: true,
     persistent: true,
     depth: 8,
-    ignored: (p, stats) => stats?.isFile() === true && !/\.jsonl(\.zst)?$/.test(p),
+    ignored: (p, stats) => stats?.isFile() === true && !WATCHED.test(p),
   });
   watcher
     .on('add', (file) => onChange(file))

@@ -8,6 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningCatsyphonServer, startCatsyphonServer } from '../support/catsyphon/index.js';
 import { exited, fakeHome, type Home, runAsync, start, waitFor } from '../support/cli.js';
 import { SPLIT_CLAUDE } from '../support/publish.js';
+import { needs } from '../support/shared.js';
+
+const corpus = needs('corpus');
+const shared = needs('corpus', 'catsyphon-openapi');
 
 let server: RunningCatsyphonServer | undefined;
 afterEach(async () => {
@@ -46,7 +50,7 @@ function expectRecordShape(r: Record<string, unknown>) {
   expect(typeof r.msg).toBe('string');
 }
 
-describe('read warnings', () => {
+corpus.describe('read warnings', () => {
   it('text (the default) keeps `warning: <file>: <reason>`', async () => {
     const { home, file } = homeWithBrokenLine();
     const r = await runAsync(home, ['sync']);
@@ -72,7 +76,7 @@ describe('read warnings', () => {
 });
 
 describe('the publisher and the top-level error', () => {
-  it('a 401 pause is a warn record naming the fix, without the key', async () => {
+  shared.it('a 401 pause is a warn record naming the fix, without the key', async () => {
     server = await startCatsyphonServer({ host: '127.0.0.1', port: 0 });
     const creds = server.admin.registerCollector();
     const { home } = homeWithBrokenLine();
@@ -97,10 +101,10 @@ describe('the publisher and the top-level error', () => {
     fs.mkdirSync(path.dirname(configFile), { recursive: true });
     fs.writeFileSync(configFile, '[collector]\nbatch_size = 500\n');
     const text = await runAsync(home, ['sync']);
-    expect(text.code).toBe(2);
+    expect(text.code).toBe(78);
     expect(text.stderr.startsWith(`aiobscura: invalid config ${configFile}`)).toBe(true);
     const json = await runAsync(home, ['--log-format', 'json', 'sync']);
-    expect(json.code).toBe(2);
+    expect(json.code).toBe(78);
     const [rec, ...rest] = jsonLines(json.stderr);
     expect(rest).toEqual([]);
     expectRecordShape(rec!);
@@ -109,7 +113,7 @@ describe('the publisher and the top-level error', () => {
   });
 });
 
-describe('sync --watch', () => {
+corpus.describe('sync --watch', () => {
   it('prints each pass as an info record on stdout', async () => {
     const { home, file, claudeFile } = homeWithBrokenLine();
     const daemon = start(home, ['--log-format', 'json', 'sync', '--watch', '--poll', '60000']);

@@ -5,11 +5,16 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { type RunningCatsyphonServer, startCatsyphonServer } from '../support/catsyphon/index.js';
 import { exited, fakeHome, start, waitFor } from '../support/cli.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 import { SPLIT_CLAUDE } from '../support/publish.js';
+import { needs } from '../support/shared.js';
+
+// Every test here needs the shared reference material; without it each one stands in, skipped with the reason
+// (support/shared.ts).
+const { it } = needs('corpus', 'catsyphon-openapi');
 
 /** Real sessions other than SPLIT_CLAUDE's, so each copy adds a session the server has not seen. */
 const MORE_CLAUDE = [
@@ -44,7 +49,7 @@ it('re-reads the config: enabling the collector publishes, an invalid file keeps
   const home = fakeHome();
   const project = path.join(home.claudeProjects, '-w');
   fs.mkdirSync(project);
-  fs.copyFileSync(SPLIT_CLAUDE, path.join(project, 'first.jsonl'));
+  fs.cpSync(SPLIT_CLAUDE, path.join(project, 'first.jsonl'), { preserveTimestamps: true });
   const configFile = path.join(home.root, 'config', 'aiobscura', 'config.toml');
   fs.mkdirSync(path.dirname(configFile), { recursive: true });
   fs.writeFileSync(configFile, toml({ sync: { poll_ms: 60_000 }, collector: { enabled: false } }));
@@ -105,7 +110,7 @@ it('re-reads the config: enabling the collector publishes, an invalid file keeps
   expect(failed.level).toBe('warn');
   expect(failed.error).toContain('collector.batch_size');
   expect(failed.config).toBe(configFile);
-  fs.copyFileSync(MORE_CLAUDE[0]!, path.join(project, 'second.jsonl'));
+  fs.cpSync(MORE_CLAUDE[0]!, path.join(project, 'second.jsonl'), { preserveTimestamps: true });
   await waitFor(() => new Set(server!.admin.rows().map((r) => r.sessionId)).size === 2);
 
   // A path can only change with a restart: said so, and the running one is kept.
@@ -123,7 +128,7 @@ it('re-reads the config: enabling the collector publishes, an invalid file keeps
     key: 'sources.claude_dir',
     live: false,
   });
-  fs.copyFileSync(MORE_CLAUDE[1]!, path.join(project, 'third.jsonl'));
+  fs.cpSync(MORE_CLAUDE[1]!, path.join(project, 'third.jsonl'), { preserveTimestamps: true });
   await waitFor(() => new Set(server!.admin.rows().map((r) => r.sessionId)).size === 3);
 
   daemon.kill('SIGTERM');

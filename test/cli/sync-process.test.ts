@@ -8,6 +8,9 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { exited, fakeHome, run, start, waitFor } from '../support/cli.js';
 import { CORPUS_DIR } from '../support/corpus.js';
+import { needs } from '../support/shared.js';
+
+const corpus = needs('corpus');
 
 const CLAUDE_FILE = path.join(
   CORPUS_DIR,
@@ -51,7 +54,7 @@ describe('the sync process lock', () => {
   });
 });
 
-describe('signals', () => {
+corpus.describe('signals', () => {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     it(`${sig} stops sync --watch cleanly, with everything committed and the lock released`, async () => {
       const { home, file } = withSession();
@@ -73,7 +76,7 @@ describe('signals', () => {
   }
 });
 
-describe('sync --watch', () => {
+corpus.describe('sync --watch', () => {
   it('stores lines appended while it runs, without waiting for the next full rescan', async () => {
     const { home, file } = withSession();
     const lines = fs.readFileSync(CLAUDE_FILE, 'utf8').split('\n');

@@ -22,7 +22,10 @@ import type {
   MappingOptions,
 } from '../../src/collector/types.js';
 import { linkCorpus } from '../support/corpus.js';
+import { needs } from '../support/shared.js';
 import { TestSync, testConfig } from '../support/sync.js';
+
+const corpus = needs('corpus');
 
 const OPTS: MappingOptions = { maxEventBytes: DEFAULT_MAX_EVENT_BYTES, sendRawData: false };
 const RAW: MappingOptions = { ...OPTS, sendRawData: true };
@@ -456,7 +459,7 @@ describe('session_start and session_end', () => {
 
 // ---------------------------------------------------------------------------------------------------------
 
-describe('the corpus, mapped', () => {
+corpus.describe('the corpus, mapped', () => {
   let sync: TestSync;
   let rows: MessageRow[];
   let sessions: LocalSession[];

@@ -1,8 +1,11 @@
 /** Opt-in completion (DESIGN.md §3.6) and a changed server_url. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createPublisher } from '../../src/collector/index.js';
 import { openDatabase } from '../../src/store/index.js';
 import { type PublishEnv, publishEnv, SPLIT_CLAUDE } from '../support/publish.js';
+import { needs } from '../support/shared.js';
+
+const shared = needs('corpus', 'catsyphon-openapi');
 
 let env: PublishEnv;
 afterEach(async () => {
@@ -22,7 +25,7 @@ async function ingestThenPublisher(
   return { db, publisher: Object.assign(publisher, {}), clock };
 }
 
-describe('session_end', () => {
+shared.describe('session_end', () => {
   it('is never sent by default', async () => {
     env = await publishEnv();
     env.addClaude(SPLIT_CLAUDE);
@@ -78,7 +81,7 @@ describe('session_end', () => {
   });
 });
 
-describe('a changed server_url', () => {
+shared.describe('a changed server_url', () => {
   it('pauses until the user resets the cursors; then everything is sent again and deduplicated', async () => {
     env = await publishEnv();
     env.addClaude(SPLIT_CLAUDE);

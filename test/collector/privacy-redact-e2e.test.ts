@@ -1,9 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/index.js';
 import { type RunningCatsyphonServer, startCatsyphonServer } from '../support/catsyphon/index.js';
 import { fakeHome, type Home, runAsync } from '../support/cli.js';
 import { writeCollectorConfig } from '../support/collector-home.js';
 import { PLANTED_KINDS, PLANTED_SESSION, plantedValues, writePlantedSession } from '../support/privacy.js';
+import { needs } from '../support/shared.js';
+
+const openapi = needs('catsyphon-openapi');
 
 const servers: RunningCatsyphonServer[] = [];
 afterEach(async () => {
@@ -45,7 +48,7 @@ function localText(home: Home): string {
   }
 }
 
-describe('a session file with planted credentials', () => {
+openapi.describe('a session file with planted credentials', () => {
   it('is stored intact locally, arrives redacted, and keeps the hashes of redact = false', async () => {
     const redacted = await publishOnce({});
     const plain = await publishOnce({ redact: false });

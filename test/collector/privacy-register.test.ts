@@ -4,13 +4,16 @@
  * not a terminal) it proceeds; on a terminal it asks y/N first, and "no" registers nothing. The compiled CLI
  * in its own process against the test server; the terminal is a real pseudo-terminal (`script`).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { type RunningCatsyphonServer, startCatsyphonServer } from '../support/catsyphon/index.js';
-import { CLI, fakeHome, type Home, runAsync } from '../support/cli.js';
+import { fakeHome, type Home, runAsync } from '../support/cli.js';
 import { writePlantedSession } from '../support/privacy.js';
+import { needs } from '../support/shared.js';
+import { onTerminal } from './terminal.js';
+
+const openapi = needs('catsyphon-openapi');
 
 let server: RunningCatsyphonServer;
 afterEach(async () => {
@@ -50,9 +53,9 @@ async function setup(): Promise<{ home: Home; workspaceId: string; configPath: s
 }
 
 const BACKFILL =
-  /Backfill: (\d+) session\(s\), (\d+) event\(s\) already stored would be published to \S+; (\d+) session\(s\) \((\d+) event\(s\)\) stay local/;
+  /Backfill: (\d+) sessions?, (\d+) events? already stored would be published to \S+; (\d+) sessions? \((\d+) events?\) stay local/;
 
-describe('collector register', () => {
+openapi.describe('collector register', () => {
   it('without a terminal: prints the backfill numbers and proceeds; they are what the server then receives', async () => {
     const { home, workspaceId, configPath } = await setup();
     const reg = await runAsync(home, [
@@ -89,7 +92,7 @@ describe('collector register', () => {
       '--json',
     ]);
     expect(reg.code, reg.stderr).toBe(0);
-    expect(JSON.parse(reg.stdout).backfill).toMatchObject({ sessions: 2, excludedSessions: 1 });
+    expect(JSON.parse(reg.stdout).backfill).toMatchObject({ sessions: 2, excluded_sessions: 1 });
   });
 
   it.each([
@@ -101,7 +104,7 @@ describe('collector register', () => {
     const r = await onTerminal(
       home,
       ['collector', 'register', '--server', server.url, '--workspace-id', workspaceId],
-      answer,
+      { answers: [{ prompt: '[y/N]', answer }] },
     );
     expect(r.output).toMatch(BACKFILL);
     expect(r.output).toContain('Register and enable publishing? [y/N]');
@@ -111,28 +114,3 @@ describe('collector register', () => {
     if (!registered) expect(r.output).toContain('Nothing was registered.');
   });
 });
-
-/** Runs the CLI on a pseudo-terminal, typing `answer` once the question appears. */
-function onTerminal(
-  home: Home,
-  args: string[],
-  answer: string,
-): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-  const child = spawn('script', ['-qec', command, '/dev/null'], {
-    env: { ...home.env, SHELL: '/bin/sh' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  let answered = false;
-  const collect = (d: Buffer) => {
-    output += d.toString('utf8');
-    if (!answered && output.includes('[y/N]')) {
-      answered = true;
-      child.stdin!.write(`${answer}\n`);
-    }
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
-}

@@ -12,12 +12,15 @@ import type { Out } from '../../src/cli/output.js';
 import { globMatcher, globToRegExp } from '../../src/collector/glob.js';
 import { sessionRule } from '../../src/collector/selection.js';
 import { wireSessionId } from '../../src/collector/wire.js';
-import { parseBackfillSince, resolveCollector } from '../../src/config/collector.js';
+import { resolveCollector } from '../../src/config/collector.js';
 import { type ResolvedConfig, resolveConfig } from '../../src/config/index.js';
 import { openDatabase } from '../../src/store/index.js';
 import { runSync } from '../../src/sync/index.js';
 import { writePlantedSession } from '../support/privacy.js';
 import { type PublishEnv, publishEnv } from '../support/publish.js';
+import { needs } from '../support/shared.js';
+
+const openapi = needs('catsyphon-openapi');
 
 describe('the glob matcher', () => {
   it.each([
@@ -105,9 +108,11 @@ describe('the selection rule', () => {
     expect(config.includeProjects).toEqual(['/home/me/work/*']);
     expect(config.excludeProjects).toEqual(['/home/me']);
     expect(config.backfillSince).toBe('2026-10-28T12:00:00.000Z');
-    expect(parseBackfillSince('2026-01-31', now)).toBe('2026-01-31T00:00:00.000Z');
-    expect(parseBackfillSince('2026-01-31T10:00:00+02:00', now)).toBe('2026-01-31T08:00:00.000Z');
-    expect(parseBackfillSince('2w', now)).toBe('2026-11-13T12:00:00.000Z');
+    const since = (v: string) => resolveCollector({ backfill_since: v }, {}, {}, now).config.backfillSince;
+    // A date alone is that day's local midnight, as for every flag that takes a date (config/time-spec.ts).
+    expect(since('2026-01-31')).toBe(new Date(2026, 0, 31).toISOString());
+    expect(since('2026-01-31T10:00:00+02:00')).toBe('2026-01-31T08:00:00.000Z');
+    expect(since('2w')).toBe('2026-11-13T12:00:00.000Z');
     expect(resolveCollector({ backfill_since: 'last tuesday' }, {}).problems).toEqual([
       expect.stringMatching(/^collector\.backfill_since: expected an ISO date .* got "last tuesday"$/),
     ]);
@@ -181,7 +186,7 @@ async function syncWith(lines: string): Promise<ResolvedConfig> {
 
 const sentSessions = (e: PublishEnv) => new Set(e.server.admin.events().map((x) => x.sessionId));
 
-describe('against the test server', () => {
+openapi.describe('against the test server', () => {
   it('include_projects + exclude_projects + backfill_since publish only the selected session', async () => {
     await fiveSessions();
     const resolved = await syncWith(
@@ -222,6 +227,9 @@ describe('against the test server', () => {
     const report = JSON.parse(status.out);
     expect(report.excluded).toEqual({
       sessions: 4,
+      // None of them was ever sent: the selection held from the start.
+      never_sent: 4,
+      already_sent: 0,
       reasons: {
         'exclude_projects: **/secret': 1,
         'not in include_projects': 1,
@@ -233,7 +241,7 @@ describe('against the test server', () => {
     expect(report.backlog.sessions).toBe(0);
     const text = capture();
     await statusCommand(resolved, {}, text);
-    expect(text.out).toContain('excluded: 4 session(s) never published');
+    expect(text.out).toContain('excluded: 4 sessions kept local: 4 never sent');
 
     const preview = capture();
     await previewCommand(resolved, { session: SESSIONS.internal, limit: 50 }, preview);

@@ -6,13 +6,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { THINKING_WITHHELD, TOOL_RESULT_WITHHELD } from '../../src/collector/withhold.js';
 import { openDatabase } from '../../src/store/index.js';
 import type { AcceptedEvent } from '../support/catsyphon/store.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 import { writePlantedSession } from '../support/privacy.js';
 import { type PublishEnv, publishEnv } from '../support/publish.js';
+import { needs } from '../support/shared.js';
+
+const shared = needs('corpus', 'catsyphon-openapi');
 
 const CLAUDE = path.join(CORPUS_DIR, 'fasthooks/specs/data/sample_main_transcript.jsonl');
 const CODEX = path.join(CORPUS_DIR, 'codex_log_viewer/example.jsonl');
@@ -81,7 +84,7 @@ const shape = (events: readonly AcceptedEvent[]) =>
 const jsonOf = (events: readonly AcceptedEvent[]) => JSON.stringify(events.map((e) => e.data));
 const appears = (text: string, json: string) => json.includes(JSON.stringify(text).slice(1, -1));
 
-describe('send_thinking = false', () => {
+shared.describe('send_thinking = false', () => {
   it('keeps every thinking event with its content withheld, in content and raw_data alike', async () => {
     const on = await publish({ redact: false });
     const off = await publish({ send_thinking: false, redact: false });
@@ -98,7 +101,7 @@ describe('send_thinking = false', () => {
   });
 });
 
-describe('send_tool_results = false', () => {
+shared.describe('send_tool_results = false', () => {
   it('keeps every tool_result event and its link to the call, with the output withheld everywhere', async () => {
     const on = await publish({ redact: false });
     const off = await publish({ send_tool_results: false, redact: false });
@@ -117,7 +120,7 @@ describe('send_tool_results = false', () => {
   });
 });
 
-describe('send_raw_data', () => {
+shared.describe('send_raw_data', () => {
   it('= false sends no raw_data on any event; by default message events carry it', async () => {
     const on = await publish({ redact: false });
     const off = await publish({ send_raw_data: false });

@@ -3,10 +3,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { runSync } from '../../src/sync/index.js';
 import { linkCorpus } from '../support/corpus.js';
 import { type PublishEnv, publishEnv } from '../support/publish.js';
+import { needs } from '../support/shared.js';
+
+const openapi = needs('catsyphon-openapi');
+const shared = needs('corpus', 'catsyphon-openapi');
 
 let env: PublishEnv;
 afterEach(async () => {
@@ -39,7 +43,7 @@ const piece = (n: number, block: object, output: number) =>
     },
   });
 
-describe('a response written in three pieces 2 s apart', () => {
+openapi.describe('a response written in three pieces 2 s apart', () => {
   it('is published once, with its final tokens', async () => {
     env = await publishEnv();
     const file = path.join(env.claudeDir, 'projects', '-w', `${SESSION}.jsonl`);
@@ -57,13 +61,28 @@ describe('a response written in three pieces 2 s apart', () => {
       piece(4, { type: 'tool_use', id: 'toolu_live', name: 'Write', input: { file_path: '/r.md' } }, 95),
     );
     await pause();
-    // The tool result closes the response: only now may it be sent.
+    // The tool result does not close the response (a parallel tool call of the same message.id may follow
+    // it); the next response, with another message.id, does: only then may it be sent.
     fs.appendFileSync(
       file,
       rec('user', 5, {
         message: {
           role: 'user',
           content: [{ type: 'tool_result', tool_use_id: 'toolu_live', content: 'ok' }],
+        },
+      }),
+    );
+    await pause();
+    expect(env.server.admin.rows().map((r) => r.type)).toEqual(['message']);
+    fs.appendFileSync(
+      file,
+      rec('assistant', 6, {
+        message: {
+          id: 'msg_live_2',
+          role: 'assistant',
+          model: 'claude-x',
+          content: [{ type: 'text', text: 'Written.' }],
+          usage: { input_tokens: 120, output_tokens: 4 },
         },
       }),
     );
@@ -81,16 +100,22 @@ describe('a response written in three pieces 2 s apart', () => {
       { input_tokens: 100, output_tokens: 95, cache_read_input_tokens: 7, cache_creation_input_tokens: 3 },
     ]);
     expect(new Set(rows.map((r) => r.hash)).size).toBe(rows.length);
-  }, 30_000);
+  }, 40_000);
 });
 
-describe('the whole corpus', () => {
+shared.describe('the whole corpus', () => {
   it('the token usage the server received equals the local totals, with nothing refused', async () => {
     env = await publishEnv();
     const tree = linkCorpus();
-    const config = env.config();
+    // Enough time for the whole corpus on a loaded machine: this test is about the numbers, not the pace.
+    const config = env.config({ shutdown_timeout_secs: 120 });
     const result = await runSync(
-      { ...config, claudeDir: tree.claudeDir, codexDir: tree.codexDir },
+      {
+        ...config,
+        claudeDir: tree.claudeDir,
+        codexDir: tree.codexDir,
+        dirs: { ...config.dirs, claude: tree.claudeDir, codex: tree.codexDir },
+      },
       { watch: false },
     );
     expect(result.publish).toEqual({ remainingSessions: 0, reason: null });
@@ -115,5 +140,5 @@ describe('the whole corpus', () => {
     expect(received.output).toBeGreaterThan(100_000);
     expect(received).toEqual(local);
     expect(refused).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });

@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, expect, it } from 'vitest';
 import { type RunningCatsyphonServer, startCatsyphonServer } from '../support/catsyphon/index.js';
 import {
   exited,
@@ -18,6 +19,9 @@ import {
 import { writeCollectorConfig } from '../support/collector-home.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 import { duplicateHashes, expectedServerHashes, SPLIT_CLAUDE } from '../support/publish.js';
+import { needs } from '../support/shared.js';
+
+const shared = needs('corpus', 'catsyphon-openapi');
 
 const BIG_CLAUDE = path.join(
   CORPUS_DIR,
@@ -38,7 +42,8 @@ async function setup(
   const home = fakeHome();
   const dir = path.join(home.claudeProjects, '-w');
   fs.mkdirSync(dir);
-  for (const f of files) fs.copyFileSync(f, path.join(dir, path.basename(f)));
+  // Old logs keep their mtime: finished history, whose last responses are final at once (idle).
+  for (const f of files) fs.cpSync(f, path.join(dir, path.basename(f)), { preserveTimestamps: true });
   const values = {
     enabled: true,
     server_url: server.url,
@@ -61,7 +66,7 @@ function assertComplete(home: Home) {
   expect(new Set(rows.map((r) => `${r.sessionId} ${r.hash}`))).toEqual(expected.hashes);
 }
 
-describe('crash recovery at deterministic points', () => {
+shared.describe('crash recovery at deterministic points', () => {
   for (const point of ['after-202-before-commit', 'between-batches', 'after-message-insert-before-commit']) {
     it(`${point}: a restart loses nothing and stores nothing twice`, async () => {
       const home = await setup();
@@ -77,7 +82,7 @@ describe('crash recovery at deterministic points', () => {
   }
 });
 
-describe('backfill', () => {
+shared.describe('backfill', () => {
   it('sessions ingested before the collector was enabled are published when it is', async () => {
     const home = await setup({ enabled: false });
     expect((await run(home, ['sync'])).code).toBe(0);
@@ -90,7 +95,7 @@ describe('backfill', () => {
   });
 });
 
-describe('a disabled collector', () => {
+shared.describe('a disabled collector', () => {
   it('makes no request to a live server and loads no collector module', async () => {
     const home = await setup({ enabled: false });
     const loaded = async (enabled: boolean) =>
@@ -103,13 +108,15 @@ describe('a disabled collector', () => {
   });
 });
 
-describe('collector flush during sync --watch', () => {
+shared.describe('collector flush during sync --watch', () => {
   it('asks the daemon to publish now; a second flush sends nothing twice', async () => {
     const home = await setup({ flush_interval_secs: 3600, batch_size: 50 }, [SPLIT_CLAUDE]);
     const daemon = start(home, ['sync', '--watch', '--poll', '200']);
     await waitFor(() => fs.existsSync(`${home.db}.lock.pid`));
-    await new Promise((r) => setTimeout(r, 1500));
-    // Less than a full batch and an hour-long flush interval: nothing is due yet.
+    // Once the first pass has committed, there is less than a full batch and an hour-long flush interval:
+    // nothing is due yet.
+    await waitFor(() => messagesStored(home) > 0);
+    await new Promise((r) => setTimeout(r, 1000));
     expect(server.admin.rows()).toEqual([]);
     const flush = await run(home, ['collector', 'flush']);
     expect(flush.stdout).toContain(`PID ${daemon.pid}`);
@@ -124,7 +131,20 @@ describe('collector flush during sync --watch', () => {
   });
 });
 
-describe('the collector commands', () => {
+/** Messages the daemon has stored so far (a read-only look at its database; 0 before it has any). */
+function messagesStored(home: Home): number {
+  if (!fs.existsSync(home.db)) return 0;
+  const db = new Database(home.db, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'messages'").pluck().get()
+      ? (db.prepare('SELECT count(*) FROM messages').pluck().get() as number)
+      : 0;
+  } finally {
+    db.close();
+  }
+}
+
+shared.describe('the collector commands', () => {
   it('401 → register --force → publishing resumes; every command answers --json and never shows the key', async () => {
     const home = await setup();
     const { workspaceId } = server.admin.setupWorkspace();
@@ -174,14 +194,14 @@ describe('the collector commands', () => {
     outputs.push(healthy.stdout);
     const stats = JSON.parse((await run(home, ['collector', 'stats', '--json'])).stdout);
     expect(stats.counters.accepted).toBeGreaterThan(30);
-    expect(stats.latencyMs.count).toBeGreaterThan(30);
+    expect(stats.latency_secs.live.count).toBeGreaterThan(30);
     const sessions = JSON.parse((await run(home, ['collector', 'sessions', '--all', '--json'])).stdout);
     expect(sessions.every((s: { pending: number }) => s.pending === 0)).toBe(true);
     const preview = JSON.parse((await run(home, ['collector', 'preview', '03eb5929', '--json'])).stdout);
     expect(preview.events[0].type).toBe('session_start');
     expect(JSON.parse((await run(home, ['collector', 'rejections', '--json'])).stdout)).toEqual([]);
     const done = await run(home, ['collector', 'complete', '03eb5929', '--json']);
-    expect(JSON.parse(done.stdout)).toMatchObject({ kind: 'completed' });
+    expect(JSON.parse(done.stdout)).toMatchObject({ completed: true, status: 'completed' });
     for (const o of outputs) {
       expect(o).not.toContain(key);
       expect(o).not.toContain(key.slice(12));

@@ -3,7 +3,7 @@
  * Every test ends by checking the server's append-only rows: nothing missing, nothing stored twice.
  */
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import {
   duplicateHashes,
   expectedServerHashes,
@@ -11,6 +11,9 @@ import {
   publishEnv,
   SPLIT_CLAUDE,
 } from '../support/publish.js';
+import { needs } from '../support/shared.js';
+
+const shared = needs('corpus', 'catsyphon-openapi');
 
 let env: PublishEnv;
 afterEach(async () => {
@@ -50,7 +53,7 @@ const counters = (e: PublishEnv) =>
     ]),
   );
 
-describe('202 accepted', () => {
+shared.describe('202 accepted', () => {
   it('advances the cursor; a second sync sends nothing', async () => {
     env = await publishEnv();
     env.addClaude(SPLIT_CLAUDE);
@@ -65,12 +68,14 @@ describe('202 accepted', () => {
   });
 });
 
-describe('other 2xx and bodies that are not the expected JSON', () => {
+shared.describe('other 2xx and bodies that are not the expected JSON', () => {
   it('a 200 index.html is a protocol error: never advances, retried later, stored once', async () => {
     env = await publishEnv();
     env.addClaude(SPLIT_CLAUDE);
-    env.server.admin.scriptFault({ kind: 'html200' }, { match: { path: '/collectors/events' }, times: 1 });
-    const first = await env.sync();
+    // Retried within the round like a transient error (retryDecision): it outlasts the first attempt and
+    // both retries, so the round fails.
+    env.server.admin.scriptFault({ kind: 'html200' }, { match: { path: '/collectors/events' }, times: 3 });
+    const first = await env.sync({ max_retries: 2 });
     expect(first.publish?.remainingSessions).toBe(1);
     const state = query<{ error_message: string }[]>(
       env,
@@ -90,7 +95,7 @@ describe('other 2xx and bodies that are not the expected JSON', () => {
   });
 });
 
-describe('3xx', () => {
+shared.describe('3xx', () => {
   it('is never followed: publishing pauses and the status names the Location', async () => {
     env = await publishEnv();
     env.addClaude(SPLIT_CLAUDE);
@@ -110,7 +115,7 @@ describe('3xx', () => {
   });
 });
 
-describe('configuration problems pause all publishing, ingest continues', () => {
+shared.describe('configuration problems pause all publishing, ingest continues', () => {
   it('401: pauses; after registering again and resuming, everything is published once', async () => {
     env = await publishEnv();
     env.addClaude(SPLIT_CLAUDE);
@@ -162,7 +167,7 @@ describe('configuration problems pause all publishing, ingest continues', () => 
   });
 });
 
-describe('422', () => {
+shared.describe('422', () => {
   it('naming events rejects exactly those (recorded with the detail) and sends the rest at once', async () => {
     env = await publishEnv();
     env.addClaude(SPLIT_CLAUDE);
@@ -198,7 +203,7 @@ describe('422', () => {
   });
 });
 
-describe('500', () => {
+shared.describe('500', () => {
   it('with a value error bisects down to the offending event and rejects only it', async () => {
     env = await publishEnv();
     env.addClaude(SPLIT_CLAUDE);
@@ -241,7 +246,7 @@ describe('500', () => {
   });
 });
 
-describe('413 and 429', () => {
+shared.describe('413 and 429', () => {
   it('413 halves the batch; the 1 MB corpus line is delivered shrunk through the 413 mode', async () => {
     env = await publishEnv();
     await env.server.admin.setModes({ limit413: true });
@@ -277,7 +282,7 @@ describe('413 and 429', () => {
   });
 });
 
-describe('409 (legacy server)', () => {
+shared.describe('409 (legacy server)', () => {
   it('asks the server where it is and resends from its last sequence + 1, without looping', async () => {
     env = await publishEnv({ legacy: true });
     env.addClaude(SPLIT_CLAUDE);

@@ -2,13 +2,16 @@
 
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { needs } from '../support/shared.js';
 import { authHeaders, call, JSON_CT, MESSAGE, postJson, SESSION_START, sid, useServer } from './helpers.js';
+
+const openapi = needs('catsyphon-openapi');
 
 const srv = useServer();
 const url = (p: string) => `${srv.s.url}${p}`;
 const batch = () => ({ session_id: sid('auth'), events: [SESSION_START, MESSAGE] });
 
-describe('§2 setup', () => {
+openapi.describe('§2 setup', () => {
   it('bootstraps an organization and a workspace over HTTP, and reports onboarding', async () => {
     const before = await call(url('/setup/status'));
     expect(before.status).toBe(200);
@@ -65,7 +68,7 @@ describe('§2 setup', () => {
 });
 
 describe('§3 registration', () => {
-  it('201 with a 51-char cs_live_ key, its 12-char prefix, a UUID and a created_at', async () => {
+  openapi.it('201 with a 51-char cs_live_ key, its 12-char prefix, a UUID and a created_at', async () => {
     const { workspaceId } = srv.s.admin.setupWorkspace();
     const r = await postJson(url('/collectors'), {
       collector_type: 'aiobscura',
@@ -90,38 +93,46 @@ describe('§3 registration', () => {
     expect(ok.status).toBe(202);
   });
 
-  it('404 for an unknown workspace, 422 for a bad UUID, a missing field or non-object metadata', async () => {
-    const ws = randomUUID();
-    const base = { collector_type: 'aiobscura', collector_version: '0.1.0', hostname: 'h', workspace_id: ws };
-    const nf = await postJson(url('/collectors'), base);
-    expect(nf.status).toBe(404);
-    expect(nf.json).toEqual({ detail: `Workspace ${ws} not found` });
+  openapi.it(
+    '404 for an unknown workspace, 422 for a bad UUID, a missing field or non-object metadata',
+    async () => {
+      const ws = randomUUID();
+      const base = {
+        collector_type: 'aiobscura',
+        collector_version: '0.1.0',
+        hostname: 'h',
+        workspace_id: ws,
+      };
+      const nf = await postJson(url('/collectors'), base);
+      expect(nf.status).toBe(404);
+      expect(nf.json).toEqual({ detail: `Workspace ${ws} not found` });
 
-    const badUuid = await postJson(url('/collectors'), { ...base, workspace_id: 'nope' });
-    expect(badUuid.status).toBe(422);
-    expect((badUuid.json as { detail: { type: string; loc: unknown[] }[] }).detail).toMatchObject([
-      { type: 'uuid_parsing', loc: ['body', 'workspace_id'] },
-    ]);
+      const badUuid = await postJson(url('/collectors'), { ...base, workspace_id: 'nope' });
+      expect(badUuid.status).toBe(422);
+      expect((badUuid.json as { detail: { type: string; loc: unknown[] }[] }).detail).toMatchObject([
+        { type: 'uuid_parsing', loc: ['body', 'workspace_id'] },
+      ]);
 
-    const { hostname: _h, ...noHost } = base;
-    const missing = await postJson(url('/collectors'), noHost);
-    expect(missing.status).toBe(422);
-    expect(missing.json).toEqual({
-      detail: [{ type: 'missing', loc: ['body', 'hostname'], msg: 'Field required', input: noHost }],
-    });
+      const { hostname: _h, ...noHost } = base;
+      const missing = await postJson(url('/collectors'), noHost);
+      expect(missing.status).toBe(422);
+      expect(missing.json).toEqual({
+        detail: [{ type: 'missing', loc: ['body', 'hostname'], msg: 'Field required', input: noHost }],
+      });
 
-    const meta = await postJson(url('/collectors'), { ...base, metadata: 'x' });
-    expect(meta.json).toEqual({
-      detail: [
-        {
-          type: 'dict_type',
-          loc: ['body', 'metadata'],
-          msg: 'Input should be a valid dictionary',
-          input: 'x',
-        },
-      ],
-    });
-  });
+      const meta = await postJson(url('/collectors'), { ...base, metadata: 'x' });
+      expect(meta.json).toEqual({
+        detail: [
+          {
+            type: 'dict_type',
+            loc: ['body', 'metadata'],
+            msg: 'Input should be a valid dictionary',
+            input: 'x',
+          },
+        ],
+      });
+    },
+  );
 
   it('500 text/plain when collector_type exceeds varchar(50)', async () => {
     const { workspaceId } = srv.s.admin.setupWorkspace();
@@ -157,7 +168,7 @@ describe('§3 registration', () => {
   });
 });
 
-describe('§4 authentication table', () => {
+openapi.describe('§4 authentication table', () => {
   it('missing headers → 422 with both `missing` entries, even with a valid body', async () => {
     const r = await postJson(url('/collectors/events'), batch());
     expect(r.status).toBe(422);

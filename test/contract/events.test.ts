@@ -1,7 +1,8 @@
 /** Contract §5–§8: batch validation, the beyond-the-schema 500s, the hash fallback, dedup and last_sequence. */
 
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Credentials } from '../support/catsyphon/index.js';
+import { needs } from '../support/shared.js';
 import {
   authHeaders,
   call,
@@ -14,6 +15,8 @@ import {
   useServer,
 } from './helpers.js';
 
+const openapi = needs('catsyphon-openapi');
+
 const srv = useServer();
 let cred: Credentials | undefined;
 function c(): Credentials {
@@ -24,7 +27,7 @@ const post = (body: unknown): Promise<Res> =>
   postJson(`${srv.s.url}/collectors/events`, body, authHeaders(c()));
 const details = (r: Res) => (r.json as { detail: Record<string, unknown>[] }).detail;
 
-describe('§5 envelope validation', () => {
+openapi.describe('§5 envelope validation', () => {
   it('0 events → 422 too_short; 51 → too_long', async () => {
     const zero = await post({ session_id: sid(), events: [] });
     expect(zero.status).toBe(422);
@@ -191,7 +194,7 @@ describe('§5 envelope validation', () => {
   });
 });
 
-describe('§5 beyond the schema: 500 and nothing stored', () => {
+openapi.describe('§5 beyond the schema: 500 and nothing stored', () => {
   it('author_role "user" → 500 with the enum error, nothing from the batch stored', async () => {
     const session = sid();
     const before = srv.s.admin.rows().length;
@@ -247,7 +250,7 @@ describe('§5 beyond the schema: 500 and nothing stored', () => {
   });
 });
 
-describe('§7 server hash fallback (the six vectors)', () => {
+openapi.describe('§7 server hash fallback (the six vectors)', () => {
   const vectors: [string, string | number, Record<string, unknown>, string][] = [
     [
       'message',
@@ -322,7 +325,7 @@ describe('§7 server hash fallback (the six vectors)', () => {
   });
 });
 
-describe('§7–§8 dedup, accepted and last_sequence', () => {
+openapi.describe('§7–§8 dedup, accepted and last_sequence', () => {
   it('a hash already stored in the session → accepted 0, last_sequence unchanged; another session stores it', async () => {
     const session = sid('dup');
     const first = await post({ session_id: session, events: [SESSION_START, MESSAGE] });

@@ -5,7 +5,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isoformat, parseDatetime } from '../support/catsyphon/datetime.js';
 import { dumpsSorted, PyFloat, parsePyJson, pyFloatRepr } from '../support/catsyphon/pyjson.js';
+import { needs } from '../support/shared.js';
 import { authHeaders, call, JSON_CT, useServer } from './helpers.js';
+
+const openapi = needs('catsyphon-openapi');
 
 const srv = useServer();
 
@@ -68,7 +71,7 @@ describe('Python json emulation', () => {
     expect(iso('1771927202')).toBe('2026-02-24T10:00:02+00:00');
   });
 
-  it('through the server: a float sent as 1.0 hashes as 1.0, as CatSyphon would', async () => {
+  openapi.it('through the server: a float sent as 1.0 hashes as 1.0, as CatSyphon would', async () => {
     const c = srv.s.admin.registerCollector();
     const session = 'float-session';
     const body = `{"session_id":"${session}","events":[{"type":"message","emitted_at":"2026-02-24T10:00:02Z","observed_at":"2026-02-24T10:00:02Z","data":{"author_role":"human","message_type":"prompt","content":"c","x":1.0,"y":[2.50,1e2]}}]}`;
@@ -84,26 +87,29 @@ describe('Python json emulation', () => {
     expect(srv.s.admin.rows(session)[0]?.hash).toBe(want);
   });
 
-  it('mixing naive and aware emitted_at in one batch is a 500 (Python cannot sort them)', async () => {
-    const c = srv.s.admin.registerCollector();
-    const ev = (emitted_at: string, h: string) => ({
-      type: 'thinking',
-      emitted_at,
-      observed_at: emitted_at,
-      event_hash: h,
-      data: { content: 'x' },
-    });
-    const r = await call(`${srv.s.url}/collectors/events`, {
-      method: 'POST',
-      headers: { ...JSON_CT, ...authHeaders(c) },
-      body: JSON.stringify({
-        session_id: 'mixed',
-        events: [ev('2026-02-24T10:00:02Z', 'a'), ev('2026-02-24T10:00:03', 'b')],
-      }),
-    });
-    expect([r.status, r.json]).toEqual([
-      500,
-      { detail: "can't compare offset-naive and offset-aware datetimes" },
-    ]);
-  });
+  openapi.it(
+    'mixing naive and aware emitted_at in one batch is a 500 (Python cannot sort them)',
+    async () => {
+      const c = srv.s.admin.registerCollector();
+      const ev = (emitted_at: string, h: string) => ({
+        type: 'thinking',
+        emitted_at,
+        observed_at: emitted_at,
+        event_hash: h,
+        data: { content: 'x' },
+      });
+      const r = await call(`${srv.s.url}/collectors/events`, {
+        method: 'POST',
+        headers: { ...JSON_CT, ...authHeaders(c) },
+        body: JSON.stringify({
+          session_id: 'mixed',
+          events: [ev('2026-02-24T10:00:02Z', 'a'), ev('2026-02-24T10:00:03', 'b')],
+        }),
+      });
+      expect([r.status, r.json]).toEqual([
+        500,
+        { detail: "can't compare offset-naive and offset-aware datetimes" },
+      ]);
+    },
+  );
 });

@@ -1,13 +1,16 @@
 /** Contract §9–§10: session status and complete, ownership, and session ids in paths. */
 
 import { describe, expect, it } from 'vitest';
+import { needs } from '../support/shared.js';
 import { authHeaders, call, MESSAGE, postJson, SESSION_START, sid, useServer } from './helpers.js';
+
+const openapi = needs('catsyphon-openapi');
 
 const srv = useServer();
 const ISO_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$/;
 
 describe('§9 GET /collectors/sessions/{id}', () => {
-  it('200 with exactly the seven fields; 404 before any event', async () => {
+  openapi.it('200 with exactly the seven fields; 404 before any event', async () => {
     const c = srv.s.admin.registerCollector();
     const session = sid('status');
     const path = `${srv.s.url}/collectors/sessions/${session}`;
@@ -45,76 +48,82 @@ describe('§9 GET /collectors/sessions/{id}', () => {
     expect(Math.abs(Date.parse(b.last_event_at as string) - Date.now())).toBeLessThan(60_000);
   });
 
-  it('ids with spaces, ? and # work percent-encoded; a decoded "/" → 404 Not Found (POST still stores it)', async () => {
-    const c = srv.s.admin.registerCollector();
-    const odd = `odd id?#${sid()}`;
-    expect(
-      (
-        await postJson(
-          `${srv.s.url}/collectors/events`,
-          { session_id: odd, events: [MESSAGE] },
-          authHeaders(c),
-        )
-      ).status,
-    ).toBe(202);
-    const ok = await call(`${srv.s.url}/collectors/sessions/${encodeURIComponent(odd)}`, {
-      headers: authHeaders(c),
-    });
-    expect(ok.status).toBe(200);
-    expect((ok.json as { session_id: string }).session_id).toBe(odd);
+  openapi.it(
+    'ids with spaces, ? and # work percent-encoded; a decoded "/" → 404 Not Found (POST still stores it)',
+    async () => {
+      const c = srv.s.admin.registerCollector();
+      const odd = `odd id?#${sid()}`;
+      expect(
+        (
+          await postJson(
+            `${srv.s.url}/collectors/events`,
+            { session_id: odd, events: [MESSAGE] },
+            authHeaders(c),
+          )
+        ).status,
+      ).toBe(202);
+      const ok = await call(`${srv.s.url}/collectors/sessions/${encodeURIComponent(odd)}`, {
+        headers: authHeaders(c),
+      });
+      expect(ok.status).toBe(200);
+      expect((ok.json as { session_id: string }).session_id).toBe(odd);
 
-    const slashed = `a/b-${sid()}`;
-    const posted = await postJson(
-      `${srv.s.url}/collectors/events`,
-      { session_id: slashed, events: [MESSAGE] },
-      authHeaders(c),
-    );
-    expect(posted.status).toBe(202);
-    const get = await call(`${srv.s.url}/collectors/sessions/${encodeURIComponent(slashed)}`, {
-      headers: authHeaders(c),
-    });
-    expect([get.status, get.json]).toEqual([404, { detail: 'Not Found' }]);
-    const complete = await postJson(
-      `${srv.s.url}/collectors/sessions/${encodeURIComponent(slashed)}/complete`,
-      { outcome: 'success' },
-      authHeaders(c),
-    );
-    expect([complete.status, complete.json]).toEqual([404, { detail: 'Not Found' }]);
-  });
+      const slashed = `a/b-${sid()}`;
+      const posted = await postJson(
+        `${srv.s.url}/collectors/events`,
+        { session_id: slashed, events: [MESSAGE] },
+        authHeaders(c),
+      );
+      expect(posted.status).toBe(202);
+      const get = await call(`${srv.s.url}/collectors/sessions/${encodeURIComponent(slashed)}`, {
+        headers: authHeaders(c),
+      });
+      expect([get.status, get.json]).toEqual([404, { detail: 'Not Found' }]);
+      const complete = await postJson(
+        `${srv.s.url}/collectors/sessions/${encodeURIComponent(slashed)}/complete`,
+        { outcome: 'success' },
+        authHeaders(c),
+      );
+      expect([complete.status, complete.json]).toEqual([404, { detail: 'Not Found' }]);
+    },
+  );
 
-  it('a second collector appends to an existing session (202) while its GET and complete get 403', async () => {
-    const a = srv.s.admin.registerCollector({ hostname: 'a' });
-    const b = srv.s.admin.registerCollector({ hostname: 'b' });
-    const session = sid('shared');
-    const first = await postJson(
-      `${srv.s.url}/collectors/events`,
-      { session_id: session, events: [SESSION_START, MESSAGE] },
-      authHeaders(a),
-    );
-    const second = await postJson(
-      `${srv.s.url}/collectors/events`,
-      { session_id: session, events: [{ ...MESSAGE, event_hash: 'from-b' }] },
-      authHeaders(b),
-    );
-    expect(second.status).toBe(202);
-    expect(second.json).toMatchObject({
-      accepted: 1,
-      last_sequence: 3,
-      conversation_id: (first.json as { conversation_id: string }).conversation_id,
-    });
-    const forbidden = { detail: 'Session belongs to a different collector' };
-    const get = await call(`${srv.s.url}/collectors/sessions/${session}`, { headers: authHeaders(b) });
-    expect([get.status, get.json]).toEqual([403, forbidden]);
-    const done = await postJson(
-      `${srv.s.url}/collectors/sessions/${session}/complete`,
-      { outcome: 'success' },
-      authHeaders(b),
-    );
-    expect([done.status, done.json]).toEqual([403, forbidden]);
-    expect(srv.s.admin.rows(session).map((r) => r.collectorId)).toEqual([a.collectorId, b.collectorId]);
-    const own = await call(`${srv.s.url}/collectors/sessions/${session}`, { headers: authHeaders(a) });
-    expect(own.json).toMatchObject({ event_count: 2, last_sequence: 3 });
-  });
+  openapi.it(
+    'a second collector appends to an existing session (202) while its GET and complete get 403',
+    async () => {
+      const a = srv.s.admin.registerCollector({ hostname: 'a' });
+      const b = srv.s.admin.registerCollector({ hostname: 'b' });
+      const session = sid('shared');
+      const first = await postJson(
+        `${srv.s.url}/collectors/events`,
+        { session_id: session, events: [SESSION_START, MESSAGE] },
+        authHeaders(a),
+      );
+      const second = await postJson(
+        `${srv.s.url}/collectors/events`,
+        { session_id: session, events: [{ ...MESSAGE, event_hash: 'from-b' }] },
+        authHeaders(b),
+      );
+      expect(second.status).toBe(202);
+      expect(second.json).toMatchObject({
+        accepted: 1,
+        last_sequence: 3,
+        conversation_id: (first.json as { conversation_id: string }).conversation_id,
+      });
+      const forbidden = { detail: 'Session belongs to a different collector' };
+      const get = await call(`${srv.s.url}/collectors/sessions/${session}`, { headers: authHeaders(b) });
+      expect([get.status, get.json]).toEqual([403, forbidden]);
+      const done = await postJson(
+        `${srv.s.url}/collectors/sessions/${session}/complete`,
+        { outcome: 'success' },
+        authHeaders(b),
+      );
+      expect([done.status, done.json]).toEqual([403, forbidden]);
+      expect(srv.s.admin.rows(session).map((r) => r.collectorId)).toEqual([a.collectorId, b.collectorId]);
+      const own = await call(`${srv.s.url}/collectors/sessions/${session}`, { headers: authHeaders(a) });
+      expect(own.json).toMatchObject({ event_count: 2, last_sequence: 3 });
+    },
+  );
 
   it('missing headers on GET → 422 both missing', async () => {
     const r = await call(`${srv.s.url}/collectors/sessions/x`);
@@ -126,7 +135,7 @@ describe('§9 GET /collectors/sessions/{id}', () => {
   });
 });
 
-describe('§10 POST /collectors/sessions/{id}/complete', () => {
+openapi.describe('§10 POST /collectors/sessions/{id}/complete', () => {
   it('200 body, repeatable, last_sequence unchanged; 404 unknown; 422 without body or outcome', async () => {
     const c = srv.s.admin.registerCollector();
     const session = sid('complete');

@@ -14,6 +14,10 @@ import {
 import { exited, fakeHome, type Home, runAsync, start, waitFor } from '../support/cli.js';
 import { writeCollectorConfig } from '../support/collector-home.js';
 import { SPLIT_CLAUDE } from '../support/publish.js';
+import { needs } from '../support/shared.js';
+
+const corpus = needs('corpus');
+const shared = needs('corpus', 'catsyphon-openapi');
 
 let server: RunningCatsyphonServer | undefined;
 afterEach(async () => {
@@ -90,7 +94,7 @@ async function doctor(home: Home, opts: { text?: boolean } = {}) {
   return { code: json.code, ok: parsed.ok, checks: parsed.checks, stdout, stderr: json.stderr, by };
 }
 
-describe('doctor against the test server', () => {
+shared.describe('doctor against the test server', () => {
   it('a healthy setup: every check ok, exit 0, the key shown only as its prefix', async () => {
     const { creds, collector } = await withServer();
     const home = await setup(collector);
@@ -102,8 +106,16 @@ describe('doctor against the test server', () => {
         'config',
         'claude logs',
         'codex logs',
+        // The other agents' default places do not exist in this home: not used here, which is fine.
+        'gemini logs',
+        'opencode logs',
+        'copilot logs',
+        'pi logs',
+        'qwen logs',
         'database',
         'schema',
+        'access',
+        'sessions',
         'lock',
         'server',
         'credentials',
@@ -111,7 +123,7 @@ describe('doctor against the test server', () => {
       ].map((c) => `ok ${c}`),
     );
     expect(d.by('credentials').detail).toContain(`${creds.apiKey.slice(0, 12)}…`);
-    expect(d.by('database').detail).toMatch(/\d+\.\d MB.*passes quick_check/);
+    expect(d.by('database').detail).toMatch(/\d+\.\d (KiB|MiB).*passes quick_check/);
     expect(d.stdout).not.toContain(creds.apiKey);
     expect(d.stderr).toBe('');
   });
@@ -187,7 +199,7 @@ describe('the clock rule', () => {
 });
 
 describe('doctor on local state', () => {
-  it('a corrupt database file fails with the way out', async () => {
+  corpus.it('a corrupt database file fails with the way out', async () => {
     const home = await setup();
     fs.rmSync(`${home.db}-wal`, { force: true });
     fs.rmSync(`${home.db}-shm`, { force: true });
@@ -205,7 +217,7 @@ describe('doctor on local state', () => {
     expect(text.by('database').detail).toMatch(/not a database|file is not/i);
   });
 
-  it('the lock: held by a running sync (its PID), free, and a stale PID file', async () => {
+  corpus.it('the lock: held by a running sync (its PID), free, and a stale PID file', async () => {
     const home = await setup();
     const daemon = start(home, ['sync', '--watch', '--poll', '60000']);
     await waitFor(() => fs.existsSync(`${home.db}.lock.pid`));
@@ -229,7 +241,7 @@ describe('doctor on local state', () => {
     expect(fs.existsSync(`${home.db}.lock.pid`)).toBe(false);
   });
 
-  it('an invalid config names the file and key; the local checks still run', async () => {
+  corpus.it('an invalid config names the file and key; the local checks still run', async () => {
     const home = await setup({ batch_size: 500 });
     const d = await doctor(home);
     expect(d.code).toBe(1);
@@ -247,7 +259,7 @@ describe('doctor on local state', () => {
     const d = await doctor(home, { text: true });
     expect(d.code).toBe(1);
     expect(d.by('claude logs')).toMatchObject({ status: 'fail' });
-    expect(d.by('claude logs').fix).toContain('sources.claude_dir');
+    expect(d.by('claude logs').fix).toContain('sources.<agent>_dir');
     expect(d.by('database')).toMatchObject({ status: 'warn', fix: 'run `aiobscura sync`' });
     expect(fs.existsSync(home.db)).toBe(false);
   });

@@ -4,9 +4,12 @@
  * never taken from aiobscura's own output.
  */
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CORPUS_DIR, type CorpusTree, isCodexFile, linkCorpus, walkFiles } from '../support/corpus.js';
+import { needs } from '../support/shared.js';
 import { links, TestSync, testConfig } from '../support/sync.js';
+
+const corpus = needs('corpus');
 
 type Json = Record<string, unknown>;
 
@@ -31,7 +34,7 @@ function records(file: string): Json[] {
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
-describe('corpus through sync', () => {
+corpus.describe('corpus through sync', () => {
   let tree: CorpusTree;
   let sync: TestSync;
   // A workflow `journal.jsonl` is run bookkeeping, not a transcript (log-formats.md §2.3): not discovered.

@@ -9,7 +9,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawZstdFrame } from '../reader/helpers.js';
 import { CORPUS_DIR } from '../support/corpus.js';
+import { needs } from '../support/shared.js';
 import { storedMessages, TestSync, testConfig } from '../support/sync.js';
+
+const corpus = needs('corpus');
 
 const CODEX_REAL = path.join(
   CORPUS_DIR,
@@ -33,7 +36,7 @@ function setup() {
   return { s, claudeDir, codexDir };
 }
 
-describe('Codex rollouts that move', () => {
+corpus.describe('Codex rollouts that move', () => {
   it('an archived rollout keeps its checkpoint: nothing is read again, later appends continue', async () => {
     const { s, codexDir } = setup();
     const live = path.join(codexDir, 'sessions', '2026', '02', '13', 'rollout-2026-02-13T13-42-03-a.jsonl');

@@ -7,9 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { CORPUS_DIR } from '../support/corpus.js';
+import { needs } from '../support/shared.js';
 import { links, storedMessages, TestSync, testConfig, tokenTotals } from '../support/sync.js';
+
+const corpus = needs('corpus');
 
 const CLAUDE_SPLIT = path.join(
   CORPUS_DIR,
@@ -99,7 +102,7 @@ async function appendInChunks(s: TestSync, file: string, data: Buffer, sizes: (i
   }
 }
 
-describe('byte-by-byte arrival', () => {
+corpus.describe('byte-by-byte arrival', () => {
   it('a real Claude file (61 lines, split assistant groups) and a Codex envelope file, one byte per sync', async () => {
     const claude = fs.readFileSync(CLAUDE_SPLIT);
     const codex = fs.readFileSync(CODEX_ENVELOPE);
@@ -117,7 +120,7 @@ describe('byte-by-byte arrival', () => {
   }, 300_000);
 });
 
-describe('random chunk sizes', () => {
+corpus.describe('random chunk sizes', () => {
   it('any split of the appends ends with the messages, order, tokens and links of one full sync', async () => {
     const claude = fs.readFileSync(CLAUDE_WITH_AGENTS);
     const codex = fs.readFileSync(CODEX_REAL);
@@ -143,7 +146,7 @@ describe('random chunk sizes', () => {
   }, 300_000);
 });
 
-describe('changes to a stored file', () => {
+corpus.describe('changes to a stored file', () => {
   const original = () => fs.readFileSync(CLAUDE_SPLIT);
 
   it('truncation: the file is cut mid-line and written again; nothing is stored twice', async () => {
@@ -223,7 +226,7 @@ describe('changes to a stored file', () => {
   });
 });
 
-describe('encodings and sizes', () => {
+corpus.describe('encodings and sizes', () => {
   it('a UTF-8 BOM and CRLF line endings change nothing but the bytes', async () => {
     const data = fs.readFileSync(CLAUDE_SPLIT);
     const expected = await fullSync({ claude: data });

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
   type Credentials,
   type RunningCatsyphonServer,
@@ -15,7 +15,10 @@ import { fakeHome, type Home, runAsync as run, syncLoadedModules } from '../supp
 import { writeCollectorConfig } from '../support/collector-home.js';
 import { startProxy, type TestProxy } from '../support/proxy.js';
 import { duplicateHashes, expectedServerHashes, SPLIT_CLAUDE } from '../support/publish.js';
+import { needs } from '../support/shared.js';
 import { type HttpsFront, makePki, startHttpsFront, type TestPki } from '../support/tls.js';
+
+const shared = needs('corpus', 'catsyphon-openapi');
 
 let pki: TestPki;
 let server: RunningCatsyphonServer;
@@ -65,7 +68,7 @@ function expectComplete(home: Home): void {
   expect(new Set(rows.map((r) => `${r.sessionId} ${r.hash}`))).toEqual(expectedServerHashes(home.db).hashes);
 }
 
-describe('sync through the network pieces', () => {
+shared.describe('sync through the network pieces', () => {
   it('HTTPS_PROXY and ca_file: every batch goes through the CONNECT tunnel to the https server', async () => {
     const { home } = await setup((u) => ({ server_url: u.https, ca_file: pki.caFile }));
     const before = proxy.tunnels.length;
@@ -145,7 +148,7 @@ describe('sync through the network pieces', () => {
     }));
     const connections = https.connections();
     const r = await run(home, ['sync']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(78);
     expect(r.stderr).toContain(`ca_file: cannot read ${path.join(pki.dir, 'missing.pem')} (ENOENT)`);
     expect(https.connections()).toBe(connections);
   });

@@ -11,12 +11,15 @@ import {
   openFileSource,
   SourceDecodeError,
 } from '../../src/reader/index.js';
+import { needs } from '../support/shared.js';
 import { ONE_MB_LINE_FILE, rawZstdFrame, tempDir, tempFile } from './helpers.js';
+
+const corpus = needs('corpus');
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex').slice(0, 32);
 
 describe('fingerprints', () => {
-  it('hashes the first 1024 bytes of a long file (32 hex chars of sha256)', () => {
+  corpus.it('hashes the first 1024 bytes of a long file (32 hex chars of sha256)', () => {
     const head = fs.readFileSync(ONE_MB_LINE_FILE).subarray(0, FINGERPRINT_BYTES);
     const fp = fingerprintPath(ONE_MB_LINE_FILE);
     expect(fp).toEqual({ kind: 'ok', bytes: 1024, hash: sha(head) });
@@ -38,7 +41,7 @@ describe('fingerprints', () => {
     expect(fingerprintPath(path.join(dir, 'missing-dir', 'x.jsonl.zst'))).toEqual({ kind: 'gone' });
   });
 
-  it('fingerprints a .zst cold copy like the plain file it was made from', () => {
+  corpus.it('fingerprints a .zst cold copy like the plain file it was made from', () => {
     const plain = fs.readFileSync(ONE_MB_LINE_FILE);
     const zst = tempFile(rawZstdFrame(plain), 'copy.jsonl.zst');
     expect(fingerprintPath(zst)).toEqual(fingerprintPath(ONE_MB_LINE_FILE));

@@ -1,14 +1,17 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeLine, FILE_START, MAX_RECOVERY_ATTEMPTS } from '../../src/reader/index.js';
+import { needs } from '../support/shared.js';
 import { drainFile, EDGE_CASES } from './helpers.js';
+
+const corpus = needs('corpus');
 
 describe('decodeLine', () => {
   it('decodes a valid line with no warning', () => {
     expect(decodeLine('{"type":"user","n":1}')).toEqual({ values: [{ type: 'user', n: 1 }] });
   });
 
-  it('decodes every line of a real corpus file', () => {
+  corpus.it('decodes every line of a real corpus file', () => {
     for (const line of drainFile(EDGE_CASES, FILE_START).lines) {
       const r = decodeLine(line.text);
       expect(r.warning).toBeUndefined();
@@ -71,7 +74,7 @@ describe('decodeLine', () => {
     expect(performance.now() - t0).toBeLessThan(5_000);
   });
 
-  it('stays linear-ish on a torn 1 MB line followed by a record', () => {
+  corpus.it('stays linear-ish on a torn 1 MB line followed by a record', () => {
     const big = fs.readFileSync(EDGE_CASES, 'utf8').split('\n')[0] ?? '';
     const torn = `{"blob":"${'A'.repeat(1_000_000)}`;
     expect(decodeLine(torn + big).values).toEqual([JSON.parse(big)]);

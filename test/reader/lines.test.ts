@@ -8,6 +8,7 @@ import {
   positionAfter,
   readLines,
 } from '../../src/reader/index.js';
+import { needs } from '../support/shared.js';
 import {
   completeLines,
   drain,
@@ -17,6 +18,8 @@ import {
   tempDir,
   tempFile,
 } from './helpers.js';
+
+const corpus = needs('corpus');
 
 const texts = (file: string, opts?: { bufferSize?: number }) =>
   drainFile(file, FILE_START, opts).lines.map((l) => l.text);
@@ -34,32 +37,35 @@ describe('readLines', () => {
     expect(end).toEqual({ offset: 17, lineNo: 3, heldBackBytes: 0 });
   });
 
-  it('holds back a torn tail until its newline arrives (corpus file appended one byte at a time)', () => {
-    const full = fs.readFileSync(EDGE_CASES);
-    const expected = completeLines(full);
-    const file = path.join(tempDir(), 'growing.jsonl');
-    fs.writeFileSync(file, '');
-    const seen: { bytes: Buffer; lineNo: number; atSize: number }[] = [];
-    let pos = FILE_START;
-    for (let size = 1; size <= full.length; size++) {
-      fs.appendFileSync(file, full.subarray(size - 1, size));
-      const { lines, end } = drainFile(file, pos, { bufferSize: 64 });
-      for (const l of lines) seen.push({ bytes: l.bytes, lineNo: l.lineNo, atSize: size });
-      expect(end.offset + end.heldBackBytes).toBe(size);
-      pos = end;
-    }
-    expect(seen.map((s) => s.bytes)).toEqual(expected);
-    expect(seen.map((s) => s.lineNo)).toEqual(expected.map((_, i) => i + 1));
-    // Each line appears exactly when the byte that completes it (its \n) is appended, never earlier.
-    let lineEnd = 0;
-    for (const [i, s] of seen.entries()) {
-      lineEnd += (expected[i]?.length ?? 0) + 1;
-      expect(s.atSize).toBe(lineEnd);
-    }
-    // edge_cases.jsonl ends without \n (E5): the last record stays held back.
-    expect(full.at(-1)).not.toBe(0x0a);
-    expect(drainFile(file, pos).end.heldBackBytes).toBe(full.length - lineEnd);
-  });
+  corpus.it(
+    'holds back a torn tail until its newline arrives (corpus file appended one byte at a time)',
+    () => {
+      const full = fs.readFileSync(EDGE_CASES);
+      const expected = completeLines(full);
+      const file = path.join(tempDir(), 'growing.jsonl');
+      fs.writeFileSync(file, '');
+      const seen: { bytes: Buffer; lineNo: number; atSize: number }[] = [];
+      let pos = FILE_START;
+      for (let size = 1; size <= full.length; size++) {
+        fs.appendFileSync(file, full.subarray(size - 1, size));
+        const { lines, end } = drainFile(file, pos, { bufferSize: 64 });
+        for (const l of lines) seen.push({ bytes: l.bytes, lineNo: l.lineNo, atSize: size });
+        expect(end.offset + end.heldBackBytes).toBe(size);
+        pos = end;
+      }
+      expect(seen.map((s) => s.bytes)).toEqual(expected);
+      expect(seen.map((s) => s.lineNo)).toEqual(expected.map((_, i) => i + 1));
+      // Each line appears exactly when the byte that completes it (its \n) is appended, never earlier.
+      let lineEnd = 0;
+      for (const [i, s] of seen.entries()) {
+        lineEnd += (expected[i]?.length ?? 0) + 1;
+        expect(s.atSize).toBe(lineEnd);
+      }
+      // edge_cases.jsonl ends without \n (E5): the last record stays held back.
+      expect(full.at(-1)).not.toBe(0x0a);
+      expect(drainFile(file, pos).end.heldBackBytes).toBe(full.length - lineEnd);
+    },
+  );
 
   it('strips a BOM from line 1 without shifting offsets (E3)', () => {
     const file = tempFile(
@@ -111,7 +117,7 @@ describe('readLines', () => {
     expect(end.heldBackBytes).toBe(4);
   });
 
-  it('reads the real 1 MB-line corpus file identically with small and default buffers', () => {
+  corpus.it('reads the real 1 MB-line corpus file identically with small and default buffers', () => {
     const full = fs.readFileSync(ONE_MB_LINE_FILE);
     const expected = completeLines(full);
     for (const bufferSize of [4096, 64 * 1024, undefined]) {
@@ -126,7 +132,7 @@ describe('readLines', () => {
     }
   });
 
-  it('resumes from a mid-file checkpoint with the same lines and numbers as a full pass', () => {
+  corpus.it('resumes from a mid-file checkpoint with the same lines and numbers as a full pass', () => {
     const all = drainFile(EDGE_CASES, FILE_START).lines;
     const k = 7;
     const resumed = drainFile(EDGE_CASES, positionAfter(all[k - 1]!), { bufferSize: 100 }).lines;

@@ -5,10 +5,13 @@
  * the process's own SIGKILL), and the harness keeps going until the minimums are met, so a slow machine makes
  * the run longer, not flaky.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { formatChecks, runChaos } from '../../reliability/chaos/harness.js';
+import { needs } from '../support/shared.js';
 
-describe('chaos run (short)', () => {
+const shared = needs('corpus', 'catsyphon-openapi');
+
+shared.describe('chaos run (short)', () => {
   it('kills, crash points and faults lose nothing and store nothing twice', async () => {
     const result = await runChaos({
       durationSec: 3,

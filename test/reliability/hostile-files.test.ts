@@ -4,12 +4,11 @@
  * warning naming the file (and the line where there is one), and with the other files fully ingested and
  * published: their stored messages equal those of a tree without the hostile entries.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { IdRewriter } from '../../bench/ids.js';
 import { homePath, messageKeys, type SyncedHome, syncHome } from '../../reliability/hostile/e2e.js';
 import { linesOf, SHORT_SET } from '../../reliability/hostile/lines.js';
@@ -17,7 +16,13 @@ import { openDatabase } from '../../src/store/index.js';
 import { SyncPass } from '../../src/sync/index.js';
 import { CLI, exited, fakeHome, start, waitFor } from '../support/cli.js';
 import { CORPUS_DIR } from '../support/corpus.js';
+import { needs } from '../support/shared.js';
+import { execFileSync, spawn } from '../support/spawn.js';
 import { testConfig } from '../support/sync.js';
+
+// Every test here needs the shared reference material; without it each one stands in, skipped with the reason
+// (support/shared.ts).
+const { describe, missing } = needs('corpus', 'catsyphon-openapi');
 
 const AGENT = path.join(
   CORPUS_DIR,
@@ -27,19 +32,23 @@ const SESSION_DIR = path.join('.claude', 'projects', '-hostile', 'ef958aa1-0e93-
 const AGENT_REL = path.join(SESSION_DIR, 'subagents', path.basename(AGENT));
 
 /** The good files every scenario keeps: a Claude session, a Codex rollout, a sub-agent transcript. */
-const GOOD = [
-  ...SHORT_SET.map((f) => ({
-    rel: homePath(linesOf(f)[0]!.assistant, path.basename(f)),
-    bytes: fs.readFileSync(f),
-  })),
-  { rel: AGENT_REL, bytes: fs.readFileSync(AGENT) },
-];
+// Read only when the corpus is there: without it the tests that use this are skipped (support/shared.ts).
+const GOOD = missing
+  ? []
+  : [
+      ...SHORT_SET.map((f) => ({
+        rel: homePath(linesOf(f)[0]!.assistant, path.basename(f)),
+        bytes: fs.readFileSync(f),
+      })),
+      { rel: AGENT_REL, bytes: fs.readFileSync(AGENT) },
+    ];
 
 const sorted = (a: string[]) => [...a].sort();
 let baseline: SyncedHome;
 const servers: SyncedHome[] = [];
 
 beforeAll(async () => {
+  if (missing) return;
   baseline = await syncHome(GOOD);
   servers.push(baseline);
   expect(baseline.sync.code).toBe(0);

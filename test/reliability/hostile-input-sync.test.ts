@@ -7,7 +7,7 @@
  * the client numbered, once.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   compare,
   homePath,
@@ -18,6 +18,11 @@ import {
 } from '../../reliability/hostile/e2e.js';
 import { linesOf, SHORT_SET } from '../../reliability/hostile/lines.js';
 import { runAsync } from '../support/cli.js';
+import { needs } from '../support/shared.js';
+
+// Every test here needs the shared reference material; without it each one stands in, skipped with the reason
+// (support/shared.ts).
+const { describe, missing } = needs('corpus', 'catsyphon-openapi');
 
 const SEED = 424_242;
 const MUTANTS_PER_FILE = 40;
@@ -27,6 +32,7 @@ let clean: SyncedHome;
 let mixed: SyncedHome;
 
 beforeAll(async () => {
+  if (missing) return;
   files = SHORT_SET.map((f, i) => {
     const lines = linesOf(f);
     const rel = homePath(lines[0]!.assistant, path.basename(f));

@@ -13,12 +13,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { type Fault, type RunningCatsyphonServer, startCatsyphonServer } from '../support/catsyphon/index.js';
 import { fakeHome, type Home, runAsync } from '../support/cli.js';
 import { configPath, expectPublishedOnce, query, writeCollectorConfig } from '../support/collector-home.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 import { SPLIT_CLAUDE } from '../support/publish.js';
+import { needs } from '../support/shared.js';
+
+const shared = needs('corpus', 'catsyphon-openapi');
 
 const BIG_CLAUDE = path.join(
   CORPUS_DIR,
@@ -125,7 +128,7 @@ afterEach(async () => {
   await server?.close();
 });
 
-describe('a server that echoes the Authorization header everywhere', () => {
+shared.describe('a server that echoes the Authorization header everywhere', () => {
   it('never gets the key into output, files or the database beyond its 12-character prefix', async () => {
     server = await startCatsyphonServer({ host: '127.0.0.1', port: 0, echoAuth: true });
     const { workspaceId } = server.admin.setupWorkspace();
@@ -184,9 +187,10 @@ describe('a server that echoes the Authorization header everywhere', () => {
       },
     });
     script({ kind: 'status', status: 500, body: { detail: "'robot' is not a valid AuthorRole" } }, 4);
-    // 2. Protocol errors whose bodies carry the echo: stored as the session's error_message.
-    script({ kind: 'malformed-json' });
-    script({ kind: 'html200' });
+    // 2. Protocol errors whose bodies carry the echo: stored as the session's error_message. Each lasts
+    // the first attempt and its retry (max_retries = 1), so the round fails and something is left to send.
+    script({ kind: 'malformed-json' }, 2);
+    script({ kind: 'html200' }, 2);
     await run(['sync', '--json']);
     await inspect();
 

@@ -6,7 +6,7 @@
  * server; only the publisher's clock is driven by the test.
  */
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { clientFor, Publisher } from '../../src/collector/index.js';
 import { normalizeServerUrl } from '../../src/collector/url.js';
 import { type Db, openDatabase } from '../../src/store/index.js';
@@ -18,6 +18,9 @@ import {
   publishEnv,
   SPLIT_CLAUDE,
 } from '../support/publish.js';
+import { needs } from '../support/shared.js';
+
+const shared = needs('corpus', 'catsyphon-openapi');
 
 const SAMPLE = path.join(CORPUS_DIR, 'claude-code-log/test/test_data/real_projects');
 const OTHER_SESSIONS = [
@@ -49,7 +52,7 @@ afterEach(async () => {
   await env?.close();
 });
 
-describe('recovery after an outage', () => {
+shared.describe('recovery after an outage', () => {
   it('a session whose round failed is retried at its retry time without new ingest', async () => {
     env = await publishEnv();
     env.addClaude(SPLIT_CLAUDE);

@@ -5,12 +5,15 @@
  * every session's rows in the client's ordinal order and equal, as a multiset of hashes, to the events of
  * the local publishable messages. Memory is not asserted here: that figure comes from `npm run soak`.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runSoak } from '../../reliability/soak/soak.js';
+import { needs } from '../support/shared.js';
+
+const shared = needs('corpus', 'catsyphon-openapi');
 
 const EVENTS = 2_000;
 
-describe('outage soak (short)', () => {
+shared.describe('outage soak (short)', () => {
   it('ingest continues during an outage; afterwards everything drains in order, once', async () => {
     const r = await runSoak({
       outageS: 3,

@@ -5,11 +5,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { type RunningCatsyphonServer, startCatsyphonServer } from '../support/catsyphon/index.js';
 import { fakeHome, runAsync } from '../support/cli.js';
 import { writeCollectorConfig } from '../support/collector-home.js';
 import { SPLIT_CLAUDE } from '../support/publish.js';
+import { needs } from '../support/shared.js';
+
+const shared = needs('corpus', 'catsyphon-openapi');
 
 let server: RunningCatsyphonServer;
 afterEach(async () => {
@@ -35,7 +38,7 @@ async function setup() {
 
 const lines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
 
-describe('phase markers', () => {
+shared.describe('phase markers', () => {
   it('pair every ingest transaction and every HTTP request in a clean run', async () => {
     const { home, markers } = await setup();
     const r = await runAsync(home, ['sync'], { AIOBSCURA_PHASE_FILE: markers });

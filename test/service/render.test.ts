@@ -2,7 +2,6 @@
  * The unit and the agent as pure functions of the spec, checked by the tools that read them: the systemd
  * unit by `systemd-analyze --user verify` (systemd's own parser), the plist by a strict XML reader.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import {
 } from '../../src/service/index.js';
 import { installedProgram } from '../../src/service/manager.js';
 import { CLI } from '../support/cli.js';
+import { spawnSync } from '../support/spawn.js';
 import { parsePlist } from './plist.js';
 
 /** Every character the two formats treat specially, in a path and an environment value. */

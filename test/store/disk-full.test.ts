@@ -2,15 +2,18 @@
  * A full disk during ingest, for real: SQLite's `max_page_count` (set through the test hook
  * AIOBSCURA_MAX_PAGE_COUNT) makes writes fail with SQLITE_FULL exactly as a full file system does.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { startCatsyphonServer } from '../support/catsyphon/index.js';
 import { CLI, exited, fakeHome, type Home, run, runAsync } from '../support/cli.js';
 import { collectorHome, expectPublishedOnce } from '../support/collector-home.js';
 import { CORPUS_DIR } from '../support/corpus.js';
+import { needs } from '../support/shared.js';
+import { spawn } from '../support/spawn.js';
+
+const shared = needs('corpus', 'catsyphon-openapi');
 
 const SAMPLE = path.join(CORPUS_DIR, 'claude-code-log/test/test_data/real_projects');
 const BIG = [
@@ -71,7 +74,7 @@ function pageCount(dbPath: string): number {
   }
 }
 
-describe('a full disk during ingest', () => {
+shared.describe('a full disk during ingest', () => {
   it('stops with a clear message, keeps each checkpoint with its rows, and the next run catches up', () => {
     const home: Home = fakeHome();
     const project = path.join(home.claudeProjects, '-w');
@@ -89,7 +92,7 @@ describe('a full disk during ingest', () => {
     // Room for about 400 KiB more: far less than the 3.5 MB of new lines need.
     const limit = String(pageCount(home.db) + 100);
     const failed = run(home, ['sync'], { AIOBSCURA_MAX_PAGE_COUNT: limit });
-    expect(failed.code).toBe(2);
+    expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('disk full while storing');
     expect(failed.stderr).toContain('nothing is lost');
     expect(failed.stderr).toContain('run `aiobscura sync` again');
@@ -127,7 +130,7 @@ describe('a full disk during ingest', () => {
     });
     for (const f of BIG) fs.copyFileSync(f, path.join(project, path.basename(f)));
     const end = await exited(child);
-    expect(end.code).toBe(2);
+    expect(end.code).toBe(1);
     expect(stderr).toContain('disk full while storing');
     expect(checkpointsMatchRows(home.db).behind).toBeGreaterThan(0);
     expect(run(home, ['sync']).code).toBe(0);
@@ -137,7 +140,7 @@ describe('a full disk during ingest', () => {
   it('refuses a malformed AIOBSCURA_MAX_PAGE_COUNT by name', () => {
     const home = fakeHome();
     const r = run(home, ['sync'], { AIOBSCURA_MAX_PAGE_COUNT: 'lots' });
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(78);
     expect(r.stderr).toContain('AIOBSCURA_MAX_PAGE_COUNT');
   });
 

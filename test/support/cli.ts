@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './corpus.js';
+import { spawn, spawnSync } from './spawn.js';
 
 /** The compiled CLI, as users run it (`npm test` builds before testing). */
 export const CLI = path.join(REPO_ROOT, 'dist', 'bundle', 'cli', 'main.js');

@@ -35,7 +35,8 @@ export function collectorHome(
   const home = fakeHome();
   const dir = path.join(home.claudeProjects, '-w');
   fs.mkdirSync(dir);
-  for (const f of files) fs.copyFileSync(f, path.join(dir, path.basename(f)));
+  // Old logs keep their mtime: finished history, whose last responses are final at once (idle).
+  for (const f of files) fs.cpSync(f, path.join(dir, path.basename(f)), { preserveTimestamps: true });
   writeCollectorConfig(home, {
     enabled: true,
     server_url: server.url,

@@ -22,7 +22,10 @@ export interface PublishEnv {
   databasePath: string;
   /** Resolved config with the collector enabled against the test server (extra keys override). */
   config(extra?: Record<string, string | number | boolean>): ResolvedConfig;
-  /** Copies a corpus file into the Claude tree as `<session>.jsonl` of project `-w`. */
+  /**
+   * Copies a corpus file into the Claude tree as `<session>.jsonl` of project `-w`, keeping its (old) mtime:
+   * it is finished history, so its last response is final at once (idle), as a real old log's is.
+   */
   addClaude(file: string, name?: string): string;
   sync(extra?: Record<string, string | number | boolean>): Promise<SyncResult>;
   /** Publishable local messages and how many events they map to is what the server must end up with. */
@@ -69,7 +72,7 @@ export async function publishEnv(opts: { legacy?: boolean } = {}): Promise<Publi
     },
     addClaude(file, name) {
       const target = path.join(claudeDir, 'projects', '-w', name ?? path.basename(file));
-      fs.copyFileSync(file, target);
+      fs.cpSync(file, target, { preserveTimestamps: true });
       return target;
     },
     sync(extra) {
@@ -103,7 +106,8 @@ export function duplicateHashes(rows: readonly { sessionId: string; hash: string
 /**
  * What the server must hold after a complete publish: every event the client numbered for a publishable
  * message (session_start and fillers are not stored by the server), minus refused ones; and every
- * publishable message must have been numbered.
+ * publishable message must have been numbered, up to the first message of its session that may still change
+ * (a session is published in seq order and waits there).
  */
 export function expectedServerHashes(databasePath: string): {
   hashes: Set<string>;
@@ -128,7 +132,9 @@ export function expectedServerHashes(databasePath: string): {
     const uncovered = db
       .prepare(
         `SELECT count(*) FROM messages m WHERE m.publishable = 1 AND NOT EXISTS (
-           SELECT 1 FROM collector_sent s WHERE s.session_id = m.session_id AND s.message_seq = m.seq)`,
+           SELECT 1 FROM collector_sent s WHERE s.session_id = m.session_id AND s.message_seq = m.seq)
+           AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.session_id = m.session_id AND o.seq < m.seq
+             AND o.publishable = 0)`,
       )
       .pluck()
       .get() as number;

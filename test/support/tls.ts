@@ -3,12 +3,12 @@
  * command in a temp dir, and an HTTPS front on 127.0.0.1 that terminates TLS and passes the bytes on to a
  * plain HTTP server (the CatSyphon test server), so the server itself needs no TLS code.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
+import { execFileSync } from './spawn.js';
 
 export interface TestPki {
   dir: string;

@@ -14,28 +14,24 @@ import {
   totals,
   transcript,
 } from '../../store/index.js';
-import { formatCount, type Out, printJson, shortTime, table, truncate } from '../output.js';
+import {
+  formatBytes,
+  formatCount,
+  type Out,
+  plural,
+  printJson,
+  shortTime,
+  table,
+  truncate,
+} from '../output.js';
 
 function withDb<T>(config: ResolvedConfig, fn: (db: Db) => T): T {
-  const db = openDatabase(config.databasePath, { mustExist: true });
+  const db = openDatabase(config.databasePath, { readonly: true });
   try {
     return fn(db);
   } finally {
     db.close();
   }
-}
-
-/** `--since` accepts an ISO date/time or a relative `7d` / `12h`. */
-export function parseSince(value: string, now = new Date()): string {
-  const rel = /^(\d+)([dhm])$/.exec(value);
-  if (rel) {
-    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[rel[2] as 'd' | 'h' | 'm'];
-    return new Date(now.getTime() - Number(rel[1]) * unit).toISOString();
-  }
-  const t = Date.parse(value);
-  if (Number.isNaN(t))
-    throw new Error(`--since: "${value}" is neither an ISO date nor a duration like 7d, 12h`);
-  return new Date(t).toISOString();
 }
 
 export function sessionsCommand(
@@ -134,8 +130,8 @@ export function statsCommand(config: ResolvedConfig, by: StatsGroup[], json: boo
     const t = result.totals;
     const d = result.database;
     out.stdout(
-      `${formatCount(t.sessions)} sessions, ${formatCount(t.messages)} messages from ${formatCount(t.files)} files, ` +
-        `${formatCount(t.warnings)} warnings\n` +
+      `${plural(t.sessions, 'session')}, ${plural(t.messages, 'message')} from ${plural(t.files, 'file')}, ` +
+        `${plural(t.warnings, 'warning')}\n` +
         `database ${d.path}: ${formatBytes(d.totalBytes)} (${formatBytes(d.bytes)} + ${formatBytes(d.walBytes)} write-ahead log)\n`,
     );
     for (const g of by) {
@@ -166,16 +162,4 @@ export function warningsCommand(config: ResolvedConfig, limit: number, json: boo
     else for (const r of rows) out.stdout(`${r.path}:${r.line_no ?? '?'}: ${r.reason}\n`);
   });
   return 0;
-}
-
-/** Binary units, one decimal: `12.3 MiB`. */
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${n} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }

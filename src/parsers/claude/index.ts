@@ -34,8 +34,8 @@
  *
  * Identity: `claude:<uuid>:<blockIndex>`; a record without uuid uses `claude:nouuid:<session>:<timestamp>:
  * <sha256 of the record, 16 hex>:<blockIndex>`. Every message of an assistant record is grouped by its
- * response (`claude:<message.id | requestId | uuid>`), which is also the key of its usage report; `user`
- * and `system` records close open groups. Sub-agent links come from `toolUseResult.agentId` next to a
+ * response (`claude:<message.id | requestId | uuid>`), which is also the key of its usage report; a human
+ * prompt closes open groups (a tool result never does: parallel tool calls are written around their results). Sub-agent links come from `toolUseResult.agentId` next to a
  * tool_result block and from `progress/agent_progress` lines.
  */
 import type { FileContext, LineInput, Parser, RecordOutput } from '../types.js';

@@ -45,8 +45,10 @@ function userRecord(scope: Scope, out: RecordOutput): void {
   const r = parseUser(scope);
   out.messages = r.messages;
   out.links = r.links;
-  // A user record follows a finished response (the prompt or the answering tool result).
-  out.closesGroups = true;
+  // Only a new human prompt proves the response before it complete. A tool result does not: with parallel
+  // tool calls Claude Code writes `tool_use A`, `tool_result A`, `tool_use B` under one message.id, and only
+  // the last piece carries the final output tokens.
+  out.closesGroups = r.messages.some((m) => m.messageType === 'prompt' && m.authorRole === 'human');
   if (r.note !== undefined) out.note = r.note;
   out.sessions = sessionFacts(scope, {});
 }
@@ -62,7 +64,6 @@ function assistantRecord(scope: Scope, out: RecordOutput): void {
 function systemRecord(scope: Scope, out: RecordOutput): void {
   const r = parseSystem(scope);
   out.messages = r.messages;
-  out.closesGroups = true;
   if (r.note !== undefined) out.note = r.note;
   out.sessions = sessionFacts(scope, {});
 }

@@ -3,7 +3,7 @@
  * optional and of unknown type, because the format is unversioned and changes between releases.
  */
 import { createHash } from 'node:crypto';
-import { jsonText } from '../../reader/json-text.js';
+import { jsonText } from '../../reader/index.js';
 
 export type Obj = Record<string, unknown>;
 

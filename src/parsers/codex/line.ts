@@ -57,10 +57,14 @@ export function finalize(line: Line): void {
       replayOf: state.section === null ? null : { threadKey: state.section, contentKey: key },
     };
     line.out.messages.push(msg);
-    state.anchorLast = msg.identity;
-    if (msg.messageType === 'response') state.anchorResponse = msg.identity;
-    // Model output after a prompt means that prompt's twin from the other source can no longer follow.
-    if (isModelOutput(msg.messageType)) state.pendingPrompt = null;
+    if (isModelOutput(msg.messageType)) {
+      // Usage rides only on model output, which stays open until the turn's token count closes it: a tool
+      // output is final (and may be published) at once, so tokens attached to it later would never be sent.
+      state.anchorLast = msg.identity;
+      if (msg.messageType === 'response') state.anchorResponse = msg.identity;
+      // Model output after a prompt means that prompt's twin from the other source can no longer follow.
+      state.pendingPrompt = null;
+    }
   });
   if (line.out.closesGroups) {
     // A closed group never reopens: later model output of the same turn gets the next key.

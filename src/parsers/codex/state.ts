@@ -33,7 +33,7 @@ export interface CodexState {
   turn: number;
   /** Identity of the last `response` message of the current group, for usage anchoring. */
   anchorResponse: string | null;
-  /** Identity of the last message of any kind in the current group. */
+  /** Identity of the last model output (response, thinking, tool call) of the current group. */
   anchorLast: string | null;
   /** Previous total of the own token accounting. */
   lastTotal: TokenTotals | null;

@@ -3,7 +3,7 @@
  * objects with strings, so every read goes through these guards instead of casts.
  */
 import { createHash } from 'node:crypto';
-import { jsonText } from '../../reader/json-text.js';
+import { jsonText } from '../../reader/index.js';
 
 export type Obj = Record<string, unknown>;
 

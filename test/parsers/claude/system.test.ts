@@ -11,10 +11,10 @@ const sys = (extra: object) => ({
 });
 
 describe('system records', () => {
-  it('maps api_error to an error and closes groups', () => {
+  it('maps api_error to an error, which closes no group', () => {
     const out = one(sys({ subtype: 'api_error', error: { message: 'overloaded' }, retryAttempt: 1 }));
     expect(out.kind).toBe('system/api_error');
-    expect(out.closesGroups).toBe(true);
+    expect(out.closesGroups).toBe(false);
     expect(out.messages).toEqual([expect.objectContaining({ messageType: 'error', authorRole: 'system' })]);
     expect(out.messages[0]!.content).toBe('overloaded');
   });
@@ -57,7 +57,7 @@ describe('system records', () => {
     });
   });
 
-  it('produces no message for bookkeeping subtypes but still closes groups', () => {
+  it('produces no message for bookkeeping subtypes, and closes no group', () => {
     for (const subtype of [
       'turn_duration',
       'stop_hook_summary',
@@ -68,7 +68,7 @@ describe('system records', () => {
       const out = one(sys({ subtype, durationMs: 5 }));
       expect(out.messages).toEqual([]);
       expect(out.note).toBe('system metadata');
-      expect(out.closesGroups).toBe(true);
+      expect(out.closesGroups).toBe(false);
     }
   });
 });

@@ -84,7 +84,8 @@ describe('injected user text is context by system', () => {
       expect(out.messages.map((m) => [m.messageType, m.authorRole, m.content])).toEqual([
         ['context', 'system', text],
       ]);
-      expect(out.closesGroups).toBe(true);
+      // Injected text is not a new human prompt: it proves no response complete.
+      expect(out.closesGroups).toBe(false);
     });
   }
 
@@ -134,7 +135,8 @@ describe('tool results', () => {
         isError: false,
       }),
     ]);
-    expect(out.closesGroups).toBe(true);
+    // Parallel tool calls of one response are written around their results (DESIGN.md §3.2).
+    expect(out.closesGroups).toBe(false);
   });
 
   it('flags is_error only when it is literally true', () => {

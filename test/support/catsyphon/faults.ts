@@ -36,6 +36,8 @@ export interface FaultMatch {
   method?: string;
   /** Path prefix (of the raw request path, query excluded). */
   path?: string;
+  /** Only requests whose body contains this text (a fault aimed at one event, wherever it is batched). */
+  bodyContains?: string;
 }
 
 export interface ScriptedFault {
@@ -119,10 +121,11 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-function matches(m: FaultMatch | undefined, method: string, path: string): boolean {
+function matches(m: FaultMatch | undefined, method: string, path: string, body: Buffer): boolean {
   if (!m) return true;
   if (m.method && m.method.toUpperCase() !== method.toUpperCase()) return false;
   if (m.path && !path.startsWith(m.path)) return false;
+  if (m.bodyContains !== undefined && !body.includes(m.bodyContains)) return false;
   return true;
 }
 
@@ -170,8 +173,8 @@ export class FaultPlan {
   }
 
   /** The fault answering this request, if any (consumes a scripted one; draws for random ones). */
-  next(method: string, path: string): Fault | null {
-    const i = this.queue.findIndex((q) => matches(q.match, method, path));
+  next(method: string, path: string, body: Buffer = Buffer.alloc(0)): Fault | null {
+    const i = this.queue.findIndex((q) => matches(q.match, method, path, body));
     if (i >= 0) {
       const q = this.queue[i]!;
       q.left -= 1;
@@ -179,7 +182,7 @@ export class FaultPlan {
       return q.fault;
     }
     for (const r of this.random) {
-      if (!matches(r.match, method, path)) continue;
+      if (!matches(r.match, method, path, body)) continue;
       if (this.rng() < r.probability) return r.fault;
     }
     return null;

@@ -18,6 +18,7 @@ export type { Fault, FaultKind, FaultMatch, Modes, RandomFault, ScriptedFault } 
 export { LIMIT_413_BYTES } from './faults.js';
 export { hashPreimage, serverEventHash } from './hash.js';
 export type { Counters, RequestLogEntry } from './log.js';
+export { locateOpenApi, OPENAPI_FILE } from './openapi.js';
 export type { ServerOptions } from './server.js';
 export type { AcceptedEvent, Row } from './store.js';
 

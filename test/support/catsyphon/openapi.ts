@@ -29,21 +29,32 @@ interface OpenApiDoc {
   components: { schemas: Record<string, JsonSchema> };
 }
 
-const FILE = 'catsyphon-openapi-collectors.json';
+export const OPENAPI_FILE = 'catsyphon-openapi-collectors.json';
 
-function locate(): string {
+/** Where the OpenAPI document is (`CATSYPHON_OPENAPI`, else `shared/` beside a folder above this one), or null. */
+export function locateOpenApi(): string | null {
   const fromEnv = process.env.CATSYPHON_OPENAPI;
   if (fromEnv) return fromEnv;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    for (const candidate of [path.join(dir, '..', 'shared', FILE), path.join(dir, 'shared', FILE)]) {
+    for (const candidate of [
+      path.join(dir, '..', 'shared', OPENAPI_FILE),
+      path.join(dir, 'shared', OPENAPI_FILE),
+    ]) {
       if (fs.existsSync(candidate)) return candidate;
     }
     const parent = path.dirname(dir);
-    if (parent === dir) break;
+    if (parent === dir) return null;
     dir = parent;
   }
-  throw new Error(`CatSyphon test server: cannot find ${FILE} (looked for ../shared/ above the repository)`);
+}
+
+function locate(): string {
+  const found = locateOpenApi();
+  if (found) return found;
+  throw new Error(
+    `CatSyphon test server: cannot find ${OPENAPI_FILE} (looked for ../shared/ above the repository)`,
+  );
 }
 
 let doc: OpenApiDoc | undefined;

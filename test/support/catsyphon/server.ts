@@ -332,7 +332,7 @@ export class CatsyphonServer {
       return;
     }
 
-    const fault = this.plan.next(method, rawPath);
+    const fault = this.plan.next(method, rawPath, body);
     if (fault) {
       faulted = fault.kind !== 'latency';
       this.log.fault(entry, fault.kind);

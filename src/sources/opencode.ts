@@ -1,0 +1,8 @@
+/**
+ * OpenCode discovery (agents-formats.md). Not implemented yet: finds nothing.
+ */
+import type { DiscoveredFile, DiscoveryProblem } from './file-context.js';
+
+export function discoverOpenCode(_dir: string, _problems: DiscoveryProblem[]): DiscoveredFile[] {
+  return [];
+}
