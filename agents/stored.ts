@@ -41,6 +41,8 @@ export interface Stored {
   /** Events numbered for publishable messages (what the server must hold), and messages never numbered. */
   sentStored: number;
   unsent: number;
+  /** Every stored raw line, as text: what the agent wrote to its files, for checks that ask what is there. */
+  raw: string[];
 }
 
 /** Notes the parsers put on records they do not understand (Claude, Codex, and the wording new parsers use). */
@@ -120,6 +122,7 @@ export function readStored(file: string): Stored {
         )
         .pluck()
         .get() as number,
+      raw: (db.prepare('SELECT raw FROM records').pluck().all() as Buffer[]).map((b) => b.toString('utf8')),
     };
   } finally {
     db.close();

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CORPUS_DIR, isCodexFile, walkFiles } from '../test/support/corpus.js';
+import { CORPUS_DIR, corpusAssistant, walkFiles } from '../test/support/corpus.js';
 import { UUID_ONLY, uuidFrom } from './ids.js';
 
 export interface SourceFile {
@@ -70,7 +70,9 @@ function describe(file: string): SourceFile | null {
   const rel = path.relative(CORPUS_DIR, file);
   const bytes = fs.statSync(file).size;
   if (bytes === 0) return null;
-  const assistant = isCodexFile(file) || /codex/i.test(rel) ? 'codex' : 'claude';
+  const assistant = corpusAssistant(file);
+  // The generators refresh Claude Code and Codex ids only.
+  if (assistant !== 'claude' && assistant !== 'codex') return null;
   const ids = checkIds(fs.readFileSync(file, 'latin1'), assistant);
   if (!ids.ok) return null;
   const base = path.basename(rel);

@@ -74,6 +74,7 @@ export function startDaemon(
   dir: string,
   n: number,
   crashAt: CrashPoint | null,
+  extraEnv: NodeJS.ProcessEnv = {},
 ): Life {
   const marker = new MarkerReader(path.join(dir, `phases-${n}.log`));
   const out = fs.openSync(path.join(dir, `daemon-${n}.out`), 'w');
@@ -84,6 +85,7 @@ export function startDaemon(
       ...env,
       AIOBSCURA_PHASE_FILE: marker.file,
       ...(crashAt ? { AIOBSCURA_CRASH_AT: crashAt } : {}),
+      ...extraEnv,
     },
     stdio: ['ignore', out, err],
   });

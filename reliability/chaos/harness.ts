@@ -44,6 +44,8 @@ export interface Minimums {
   /** Each fault kind (and the outage) answering requests; 0 = reported, not required. */
   faultKind: number;
   deduplicated: number;
+  /** Ingest commits failed by `AIOBSCURA_FAIL_COMMITS` (SQLITE_IOERR) in the lives that run with it. */
+  failedCommits: number;
   drainSec: number;
 }
 
@@ -54,6 +56,7 @@ export const FULL_MINIMUMS: Minimums = {
   crashPoint: 1,
   faultKind: 1,
   deduplicated: 1,
+  failedCommits: 5,
   drainSec: 60,
 };
 
@@ -74,6 +77,7 @@ export interface ChaosResult {
   killsInHttp: number;
   killsInTxn: number;
   crashPoints: Record<CrashPoint, number>;
+  failedCommits: number;
   faultsAnswered: Record<string, number>;
   deduplicated: number;
   drainSec: number | null;
@@ -84,6 +88,9 @@ export interface ChaosResult {
   checks: Check[];
   pass: boolean;
 }
+
+/** What the daemon's warning names when `AIOBSCURA_FAIL_COMMITS` failed one of its commits. */
+const COMMIT_FAULT = 'test fault AIOBSCURA_FAIL_COMMITS';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -165,6 +172,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       killsInTxn: 0,
       crashPoints: Object.fromEntries(CRASH_POINTS.map((p) => [p, 0])) as Record<CrashPoint, number>,
       outageRequests: 0,
+      failedCommits: 0,
       unexpectedExits: [] as string[],
     };
     let outage: 'before' | 'on' | 'done' = 'before';
@@ -187,6 +195,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       r.kills >= mins.kills &&
       r.killsInHttp >= mins.killsInHttp &&
       r.killsInTxn >= mins.killsInTxn &&
+      r.failedCommits >= mins.failedCommits &&
       CRASH_POINTS.every((p) => r.crashPoints[p] >= mins.crashPoint);
     const chaosEnd = started + opts.durationSec * 1000;
     const hardEnd = chaosEnd + opts.graceSec * 1000;
@@ -207,7 +216,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       }
       r.lives++;
       const crash = crashPointOf(r.lives);
-      const l = startDaemon(env, runs, r.lives, crash);
+      // Every third ordinary life's disk fails about a third of its ingest commits (SQLITE_IOERR at COMMIT): the
+      // writer must roll back its memory with the transaction, and the next pass read those lines again.
+      const failing = !crash && r.lives % 3 === 0;
+      const l = startDaemon(
+        env,
+        runs,
+        r.lives,
+        crash,
+        failing ? { AIOBSCURA_FAIL_COMMITS: `${opts.seed + r.lives}:0.3` } : {},
+      );
       life = l;
       exited = false;
       void l.exit.then(() => {
@@ -228,7 +246,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         const target = r.kills % 2 === 0 ? 'txn' : 'http';
         // Let it live a little (start-up, a pass, some publishing), then wait for the target phase.
         const alive = await watch(l, () => false, 700 + random() * 1800);
-        if (alive) {
+        const faulted = () => l.stderr().includes(COMMIT_FAULT);
+        if (alive && failing) {
+          // Long enough for its ingest to meet failed commits (and read the lines again), then the kill.
+          gen.burst(opts.burstBytes / 4);
+          if (await watch(l, faulted, 8000)) await watch(l, () => false, 300 + random() * 700);
+        } else if (alive) {
           if (target === 'txn') gen.burst(opts.burstBytes);
           await watch(l, () => (target === 'txn' ? l.marker.txnOpen : l.marker.httpOpen.size > 0), 5000);
         }
@@ -247,6 +270,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           );
         }
       }
+      if (failing) r.failedCommits += l.stderr().split(COMMIT_FAULT).length - 1;
       l.marker.close();
       life = null;
       if (Date.now() - lastReport >= 10_000) {
@@ -313,6 +337,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     atLeast('kills proven inside an HTTP request', r.killsInHttp, mins.killsInHttp);
     atLeast('kills proven inside an ingest transaction', r.killsInTxn, mins.killsInTxn);
     for (const p of CRASH_POINTS) atLeast(`crash point ${p}`, r.crashPoints[p], mins.crashPoint);
+    atLeast('ingest commits failed (SQLITE_IOERR injected)', r.failedCommits, mins.failedCommits);
     for (const [k, v] of Object.entries(faultsAnswered)) atLeast(`fault answered: ${k}`, v, mins.faultKind);
     atLeast('resent events deduplicated by the server', counters.duplicatesDropped, mins.deduplicated);
     checks.push({
@@ -343,6 +368,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       killsInHttp: r.killsInHttp,
       killsInTxn: r.killsInTxn,
       crashPoints: r.crashPoints,
+      failedCommits: r.failedCommits,
       faultsAnswered,
       deduplicated: counters.duplicatesDropped,
       drainSec,

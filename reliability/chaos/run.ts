@@ -60,7 +60,7 @@ const result = await runChaos({
   dir: values.dir,
   sessions: 30,
   minimums: FULL_MINIMUMS,
-  graceSec: 20,
+  graceSec: 60,
   outageSec: 8,
   stallMs: 1500,
   burstBytes: 4 * 1024 * 1024,
@@ -76,6 +76,7 @@ else {
   );
   console.log(formatChecks(result.checks));
   for (const e of result.unexpectedExits) console.log(`unexpected exit: ${e}`);
+  for (const e of result.server.examples) console.log(`difference: ${e}`);
   console.log(`artefacts: ${result.dir}${result.pass ? ' (removed)' : ''}`);
 }
 const failed = result.checks.filter((c) => !c.pass);

@@ -78,6 +78,8 @@ export interface ServerCheck {
   rejected: number;
   /** Publishable = 0 messages left (open assistant groups): none once the backlog drained. */
   unpublishable: number;
+  /** The first differences, each `<session> local|server <hash> <data>` (cut), to start a diagnosis from. */
+  examples: string[];
 }
 
 /** Recursively key-sorted JSON: two equal values print the same whatever their key order. */
@@ -120,6 +122,10 @@ export async function checkServer(
     unexpected: 0,
     rejected: db.prepare('SELECT count(*) FROM collector_rejections').pluck().get() as number,
     unpublishable: db.prepare('SELECT count(*) FROM messages WHERE publishable = 0').pluck().get() as number,
+    examples: [],
+  };
+  const example = (wire: string, side: string, key: string) => {
+    if (out.examples.length < 10) out.examples.push(`${wire} ${side} ${key.slice(0, 600)}`);
   };
   try {
     const tracker = new SessionTracker(db);
@@ -142,11 +148,17 @@ export async function checkServer(
       out.serverRows += rows.length;
       const want = bag(local);
       const got = bag(rows.map((r) => `${r.hash} ${canonical(r.data)}`));
-      for (const [k, n] of want) out.missing += Math.max(0, n - (got.get(k) ?? 0));
+      for (const [k, n] of want) {
+        const short = Math.max(0, n - (got.get(k) ?? 0));
+        out.missing += short;
+        if (short > 0) example(wire, 'local', k);
+      }
       for (const [k, n] of got) {
         const w = want.get(k) ?? 0;
-        if (w === 0) out.unexpected += n;
-        else if (n > w) out.storedTwice += n - w;
+        if (w === 0) {
+          out.unexpected += n;
+          example(wire, 'server', k);
+        } else if (n > w) out.storedTwice += n - w;
       }
     }
     // A session on the server that the local store does not know would be stored data from nowhere.

@@ -1,7 +1,8 @@
 /**
  * The real files a differential history grows: Claude Code main and sub-agent files with parallel tool calls
  * (tool_use A → tool_result A → tool_use B under one message.id), three real sessions sharing a resume-copied
- * record, and Codex rollouts of both eras (legacy bare items, and envelopes with forks).
+ * record, and Codex rollouts of both eras (legacy bare items, and envelopes with forks); the long run adds the
+ * other agents' JSONL formats.
  *
  * Each input is a whole file or a prefix of its first lines (a prefix of a real log is a real log as it was
  * being written), placed where the agent itself writes it under the fake home.
@@ -56,8 +57,42 @@ const SHORT: Source[] = [
   },
 ];
 
+const STAGE0 = 'agent-sessions/Resources/Fixtures/stage0/agents';
+
+/**
+ * The other agents' append-only formats, placed where each agent writes (the fake home is every agent's home):
+ * Gemini CLI's event-sourced JSONL (a message re-appended under its id), Copilot CLI in both layouts (with a
+ * sub-agent), pi (a real v1 session, and a v3 one), Qwen Code.
+ */
+const OTHER_AGENTS: Source[] = [
+  {
+    corpus: `${STAGE0}/gemini/jsonl_v040.jsonl`,
+    target: '.gemini/tmp/agent-sessions/chats/session-2026-04-29T21-39-0f6a3b2c.jsonl',
+  },
+  { corpus: `${STAGE0}/copilot/small.jsonl`, target: '.copilot/session-state/copilot-small.jsonl' },
+  {
+    corpus: `${STAGE0}/copilot/subdir_v1/aaaabbbb-1111-2222-3333-ccccddddeeee/events.jsonl`,
+    target: '.copilot/session-state/aaaabbbb-1111-2222-3333-ccccddddeeee/events.jsonl',
+  },
+  {
+    corpus: `${STAGE0}/pi/small.jsonl`,
+    target:
+      '.pi/agent/sessions/--tmp-as-agent-fixture-project--/2026-05-12T01-02-27-657Z_019e19b4-eb48-746a-aa6b-8dfcfa37954b.jsonl',
+  },
+  {
+    corpus: 'pi-mono/packages/coding-agent/test/fixtures/large-session.jsonl',
+    target: '.pi/agent/sessions/--work-pi--/2025-11-20T10-00-00-000Z_pi-large-session.jsonl',
+    lines: 300,
+  },
+  {
+    corpus: `${STAGE0}/qwen/019f0000-0000-7000-8000-000000000004.jsonl`,
+    target: '.qwen/projects/-tmp-as-qwen-fixture/chats/019f0000-0000-7000-8000-000000000004.jsonl',
+  },
+];
+
 const LONG: Source[] = [
   ...SHORT.map(({ lines: _lines, ...s }) => s),
+  ...OTHER_AGENTS,
   {
     corpus: `${SAMPLE}/cbc0f75b-b36d-4efd-a7da-ac800ea30eb6.jsonl`,
     target: `.claude/projects/-Users-dain-workspace-claude-code-log-sample/cbc0f75b-b36d-4efd-a7da-ac800ea30eb6.jsonl`,

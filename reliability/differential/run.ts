@@ -29,11 +29,14 @@ export async function runDifferentialCommand(o: DifferentialOptions): Promise<nu
       `real files (${Math.round(bytes / 1024)} KiB), seed ${o.seed}`,
   );
   const results: DifferentialResult[] = [];
+  // What the histories did, over every history played (shrinking included): the run's coverage figures.
+  const played = new Map<string, number>();
   let n = 0;
   const started = Date.now();
   const outcome = await fc.check(
     fc.asyncProperty(historyArb(files.length, o.actions), async (history) => {
       const t = Date.now();
+      for (const a of history.actions) played.set(a.kind, (played.get(a.kind) ?? 0) + 1);
       const r = await runDifferential(path.join(root, `history-${++n}`), files, history);
       results.push(r);
       log(
@@ -58,10 +61,16 @@ export async function runDifferentialCommand(o: DifferentialOptions): Promise<nu
     differences: (failing ?? results.filter((r) => r.differences.length > 0).at(-1))?.differences ?? [],
     sessions: results.reduce((m, r) => Math.max(m, r.figures.sessions), 0),
     serverRows: results.reduce((s, r) => s + r.figures.serverRows, 0),
+    actions: Object.fromEntries([...played].sort(([a], [b]) => a.localeCompare(b))),
   };
   if (o.json) console.log(JSON.stringify(summary, null, 2));
   else {
     log(`\n${n} histories (${outcome.numShrinks} of them shrinking) in ${seconds} s`);
+    log(
+      `actions played: ${Object.entries(summary.actions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     if (!passed) {
       log(`minimal failing history: ${summary.counterexample}`);
       for (const d of summary.differences) log(`  ${d}`);

@@ -1,7 +1,7 @@
 /** Real lines to damage: every non-blank line of chosen corpus files (read in place, never copied). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CORPUS_DIR, isCodexFile, walkFiles } from '../../test/support/corpus.js';
+import { CORPUS_DIR, corpusAssistant, walkFiles } from '../../test/support/corpus.js';
 import type { SourceLine } from './mutate.js';
 
 /** A small, varied set for `npm test`: a real Claude session with split assistant groups, and a Codex rollout. */
@@ -11,7 +11,7 @@ export const SHORT_SET = [
 ].map((rel) => path.join(CORPUS_DIR, rel));
 
 export function assistantOf(file: string): 'claude' | 'codex' {
-  return isCodexFile(file) || /codex/i.test(path.relative(CORPUS_DIR, file)) ? 'codex' : 'claude';
+  return corpusAssistant(file) === 'codex' ? 'codex' : 'claude';
 }
 
 export function linesOf(file: string): SourceLine[] {
@@ -30,5 +30,6 @@ export function linesOf(file: string): SourceLine[] {
 
 /** Every `.jsonl` file of the corpus (the long run). */
 export function allCorpusFiles(): string[] {
-  return walkFiles(CORPUS_DIR).filter((f) => f.endsWith('.jsonl'));
+  const ours = (f: string) => ['claude', 'codex'].includes(corpusAssistant(f));
+  return walkFiles(CORPUS_DIR).filter((f) => f.endsWith('.jsonl') && ours(f));
 }

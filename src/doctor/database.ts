@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
+import { sourceExists } from '../reader/index.js';
 import { latestSchemaVersion, openReadOnlyConnection, writeProblem } from '../store/index.js';
 import { formatBytes, plural } from '../units.js';
 import { type CheckResult, fail, ok, warn } from './types.js';
@@ -35,7 +36,8 @@ export function sessionsOnlyInDatabase(db: Database.Database): { sessions: numbe
     let known = present.get(id);
     if (known === undefined) {
       const p = files.get(id);
-      known = p !== undefined && fs.existsSync(p);
+      // An OpenCode session's path is `<db>#<session>`: it counts as on disk while its database is.
+      known = p !== undefined && sourceExists(p);
       present.set(id, known);
     }
     return known;

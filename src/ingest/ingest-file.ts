@@ -4,6 +4,7 @@ import {
   type ByteSource,
   decodeLine,
   fingerprintSource,
+  hashPrefix,
   openSource,
   type RawLine,
   type ReadEnd,
@@ -55,7 +56,10 @@ export async function ingestFile(
 ): Promise<FileOutcome> {
   const src = openSource(file.path);
   try {
-    const change = classify(row, st, src, (hash) => deps.files.withFingerprint(hash, file.context.assistant));
+    let change = classify(row, st, src, (hash) => deps.files.withFingerprint(hash, file.context.assistant));
+    // An OpenCode session rendering (reader/opencode-source.ts) shrinks when rows are edited or deleted in
+    // place: that is a rewrite of the rendering, not a log cut short, so no truncation warning.
+    if (change.kind === 'truncated' && file.context.format === 'sqlite') change = { kind: 'rewritten' };
     const outcome: FileOutcome = {
       change: change.kind,
       lines: 0,
@@ -83,8 +87,10 @@ export async function ingestFile(
   }
 }
 
-function identityOf(st: fs.Stats, src: ByteSource) {
-  const fp = fingerprintSource(src);
+function identityOf(st: fs.Stats, src: ByteSource, format: FileContext['format']) {
+  // A database session's rendering is fingerprinted whole: rows change in place anywhere in it, and only a
+  // rendering that starts with every byte read before is an append (change.ts `sameStart`).
+  const fp = format === 'sqlite' ? hashPrefix(src, src.size) : fingerprintSource(src);
   return {
     dev: st.dev,
     ino: st.ino,
@@ -110,7 +116,7 @@ function prepareRow(
   deps: IngestDeps,
 ): { current: SourceFileRow; update: FileUpdate } {
   const now = deps.clock().toISOString();
-  const id = identityOf(st, src);
+  const id = identityOf(st, src, file.context.format);
   const writes: (() => void)[] = [];
   let current: SourceFileRow;
   if (change.kind === 'moved') {

@@ -1,7 +1,11 @@
 import type { Assistant } from '../sources/index.js';
 import { claudeParser } from './claude/index.js';
 import { codexParser } from './codex/index.js';
-import { pendingParser } from './pending.js';
+import { copilotParser } from './copilot/index.js';
+import { geminiParser } from './gemini/index.js';
+import { openCodeParser } from './opencode/index.js';
+import { piParser } from './pi/index.js';
+import { qwenParser } from './qwen/index.js';
 import type { Parser } from './types.js';
 
 export type * from './types.js';
@@ -10,11 +14,11 @@ export type * from './types.js';
 const PARSERS: Record<Assistant, Parser<unknown>> = {
   claude: claudeParser as Parser<unknown>,
   codex: codexParser as Parser<unknown>,
-  gemini: pendingParser as Parser<unknown>,
-  opencode: pendingParser as Parser<unknown>,
-  copilot: pendingParser as Parser<unknown>,
-  pi: pendingParser as Parser<unknown>,
-  qwen: pendingParser as Parser<unknown>,
+  gemini: geminiParser as Parser<unknown>,
+  opencode: openCodeParser as Parser<unknown>,
+  copilot: copilotParser as Parser<unknown>,
+  pi: piParser as Parser<unknown>,
+  qwen: qwenParser as Parser<unknown>,
 };
 
 export function parserFor(assistant: Assistant): Parser<unknown> {

@@ -13,5 +13,13 @@ export { decodeLine, MAX_RECOVERY_ATTEMPTS } from './json-line.js';
 export { jsonText } from './json-text.js';
 export type { LinePosition, RawLine, ReadEnd, ReadLinesOptions } from './lines.js';
 export { DEFAULT_BUFFER_SIZE, FILE_START, positionAfter, readLines } from './lines.js';
+export type { SourceStats } from './opencode-source.js';
+export {
+  openCodeSessionOf,
+  openCodeSessionPath,
+  openCodeStats,
+  renderOpenCodeSession,
+  sourceExists,
+} from './opencode-source.js';
 export type { ByteSource } from './source.js';
 export { bufferSource, isZstdPath, openFileSource, openSource, openZstdSource } from './source.js';

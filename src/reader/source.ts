@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import { decompress } from 'fzstd';
 import { SourceDecodeError } from './errors.js';
+import { openCodeSessionOf, renderOpenCodeSession } from './opencode-source.js';
 
 export interface ByteSource {
   /** Bytes readable through `read`, fixed at open. */
@@ -111,7 +112,12 @@ export function isZstdPath(path: string): boolean {
   return path.toLowerCase().endsWith('.zst');
 }
 
-/** Picks the source by extension: `.zst` → decompressed in memory, anything else → positional file reads. */
+/**
+ * Picks the source by extension: `.zst` → decompressed in memory, anything else → positional file reads.
+ * An OpenCode session's virtual path (`<db>#<session id>`, opencode-source.ts) is served as its JSONL
+ * rendering, from memory.
+ */
 export function openSource(path: string): ByteSource {
+  if (openCodeSessionOf(path) !== null) return bufferSource(renderOpenCodeSession(path));
   return isZstdPath(path) ? openZstdSource(path) : openFileSource(path);
 }

@@ -20,6 +20,8 @@ export interface FileContext {
   agentId?: string | null;
   /** Sub-agent files: the parent session id taken from the directory name. */
   parentSessionFromPath?: string | null;
+  /** Sub-agent files: the tool call that spawned the agent, when a sidecar names it (Qwen `.meta.json`). */
+  spawnedByToolUseId?: string | null;
   /** File name without its extension(s). */
   stem: string;
   /** Default `jsonl`. */

@@ -133,6 +133,13 @@ export class ChunkWriter {
         `UPDATE messages SET record_id = ?, emitted_at = ?, content = ?, tool_name = ?, tool_use_id = ?,
            tool_input = ?, tool_result = ?, is_error = ?, model = ?, stop_reason = ? WHERE id = ?`,
       ),
+      // Whether a newer version of a message says what the stored one says (an upsert that changes nothing).
+      unchanged: db
+        .prepare(
+          `SELECT 1 FROM messages WHERE id = ? AND content IS ? AND tool_name IS ? AND tool_use_id IS ?
+             AND tool_input IS ? AND tool_result IS ? AND is_error = ? AND model IS ? AND stop_reason IS ?`,
+        )
+        .pluck(),
       deleteMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
       replayed: db.prepare('SELECT 1 FROM messages WHERE session_id = ? AND content_key = ? LIMIT 1').pluck(),
       closeAll: db.prepare('UPDATE messages SET publishable = 1 WHERE session_id = ? AND publishable = 0'),
@@ -399,6 +406,20 @@ export class ChunkWriter {
 
   /** A mutable format (upsert) wrote a newer version of a message: it replaces the stored one until sent. */
   private upsert(existing: StoredRow, msg: ParsedMessage, recordId: number): void {
+    // A row touched without a change to what we store (OpenCode marks parts compacted, Gemini re-appends a
+    // message for its tokens) is the same message: nothing to update, and nothing to warn about once sent.
+    const same = this.st.unchanged.get(
+      existing.id,
+      msg.content,
+      msg.toolName ?? null,
+      msg.toolUseId ?? null,
+      msg.toolInput ?? null,
+      msg.toolResult ?? null,
+      msg.isError ? 1 : 0,
+      msg.model ?? null,
+      msg.stopReason ?? null,
+    );
+    if (same !== undefined) return;
     if (this.sentCheck.sent(existing.session_id, existing.seq)) {
       this.warn(
         `message ${msg.identity} changed after it was published; the server keeps the earlier version`,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openPhaseMarker, type PhaseMarker, type ResolvedConfig } from '../config/index.js';
 import { type FileOutcome, ingestFile, isUnchanged } from '../ingest/index.js';
+import { openCodeStats } from '../reader/index.js';
 import { type DiscoveredFile, discoverAll } from '../sources/index.js';
 import {
   ChunkWriter,
@@ -165,11 +166,14 @@ export class SyncPass {
   ): Candidate[] {
     const out: Candidate[] = [];
     const idleBefore = this.idleBefore();
+    // OpenCode sessions live in a database: their stat stands in from one grouped query per database.
+    const openCode = openCodeStats();
     for (const file of files) {
       summary.files++;
       let st: fs.Stats;
       try {
-        st = fs.statSync(file.path);
+        st =
+          file.context.format === 'sqlite' ? (openCode.stat(file.path) as fs.Stats) : fs.statSync(file.path);
       } catch (err) {
         summary.skipped.push({
           path: file.path,
@@ -184,7 +188,12 @@ export class SyncPass {
       const row = known.get(file.path);
       // An idle file with bytes past its checkpoint may end in a complete record without its newline: it
       // is opened once more to check, although its stat did not change.
-      const tailPending = row !== undefined && row.checkpoint_offset < row.size && st.mtimeMs < idleBefore;
+      // (A database session's rendering always ends with its newline, and its `size` is not a byte count.)
+      const tailPending =
+        file.context.format !== 'sqlite' &&
+        row !== undefined &&
+        row.checkpoint_offset < row.size &&
+        st.mtimeMs < idleBefore;
       if (isUnchanged(row, st) && !tailPending) summary.unchanged++;
       else out.push({ file, st });
     }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import chokidar from 'chokidar';
 import { openPhaseMarker, type ResolvedConfig } from '../config/index.js';
 import { type Db, openDatabase } from '../store/index.js';
@@ -191,7 +192,7 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
     });
   };
   opts.signal?.addEventListener('abort', stop);
-  const watcher = opts.watch
+  const roots = opts.watch
     ? watchRoots(config, (file) => {
         if (file === null) fullRescanDue = true;
         else changed.add(file);
@@ -206,7 +207,7 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
     // Publishing runs beside ingest (after each committed chunk), in one-shot sync as in watch mode.
     publisher?.start();
     // Changes made while the watcher is still setting up would be seen only by the next rescan.
-    if (watcher) await watcherReady(watcher, 5_000);
+    if (roots) await roots.ready(5_000);
     publisher?.hold(pass.sessionsInProgress);
     const shouldStop = () => stopRequested;
     const events: PassEvents = {
@@ -255,7 +256,10 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
       const hint = full ? undefined : new Set(changed);
       changed.clear();
       fullRescanDue = false;
-      if (full) lastFullPass = Date.now();
+      if (full) {
+        lastFullPass = Date.now();
+        roots?.addAppeared();
+      }
       summary = await pass.run(shouldStop, events, hint);
       publisher?.notify(pass.takeTouched());
       opts.onPass?.(summary);
@@ -271,10 +275,10 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
   } finally {
     // After a failed pass (a full disk) the publisher must stop before its database closes under it.
     await publisher?.stop();
-    await watcher?.close();
+    await roots?.watcher.close();
     // close() removes every listener, but a scan already under way (a symlink loop being stat'ed) can still
     // report an error afterwards: without a listener that error would crash the process on its way out.
-    watcher?.on('error', () => undefined);
+    roots?.watcher.on('error', () => undefined);
     if (opts.handleSignals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -290,9 +294,16 @@ export async function runSync(initialConfig: ResolvedConfig, opts: SyncOptions):
 /** Names of the files a pass may read: session logs, a legacy Gemini JSON session, an OpenCode database. */
 const WATCHED = /\.(jsonl(\.zst)?|json|db|db-wal)$/;
 
-/** `onChange(null)` asks for a full rescan (a file disappeared: it may have moved). */
+/**
+ * Watches the agents' log roots that exist. `onChange(null)` asks for a full rescan (a file disappeared: it
+ * may have moved). A root that does not exist is not given to chokidar: with one missing root, chokidar 4
+ * reports `ready` before it watches anything and the first changes go unreported (most machines lack most
+ * agents). Such a root is added by `addAppeared`, which each full rescan calls, once the agent creates it.
+ */
 function watchRoots(config: ResolvedConfig, onChange: (file: string | null) => void) {
-  const watcher = chokidar.watch(Object.values(config.dirs), {
+  const all = [...new Set(Object.values(config.dirs))];
+  const watched = new Set(all.filter((d) => fs.existsSync(d)));
+  const watcher = chokidar.watch([...watched], {
     ignoreInitial: true,
     persistent: true,
     depth: 8,
@@ -302,9 +313,19 @@ function watchRoots(config: ResolvedConfig, onChange: (file: string | null) => v
     .on('add', (file) => onChange(file))
     .on('change', (file) => onChange(file))
     .on('unlink', () => onChange(null));
-  // A missing root or an unwatchable directory must not stop sync: the rescan still covers it.
+  // An unwatchable directory must not stop sync: the rescan still covers it.
   watcher.on('error', () => undefined);
-  return watcher;
+  return {
+    watcher,
+    ready: (timeoutMs: number) => (watched.size === 0 ? Promise.resolve() : watcherReady(watcher, timeoutMs)),
+    addAppeared: () => {
+      for (const d of all) {
+        if (watched.has(d) || !fs.existsSync(d)) continue;
+        watched.add(d);
+        watcher.add(d);
+      }
+    },
+  };
 }
 
 function watcherReady(watcher: ReturnType<typeof chokidar.watch>, timeoutMs: number): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CORPUS_DIR, type CorpusTree, isCodexFile, linkCorpus, walkFiles } from '../support/corpus.js';
+import { CORPUS_DIR, type CorpusTree, corpusAssistant, linkCorpus, walkFiles } from '../support/corpus.js';
 import { needs } from '../support/shared.js';
 import { links, TestSync, testConfig } from '../support/sync.js';
 
@@ -38,9 +38,13 @@ corpus.describe('corpus through sync', () => {
   let tree: CorpusTree;
   let sync: TestSync;
   // A workflow `journal.jsonl` is run bookkeeping, not a transcript (log-formats.md §2.3): not discovered.
-  const files = walkFiles(CORPUS_DIR).filter((f) => f.endsWith('.jsonl') && !f.endsWith('/journal.jsonl'));
-  const claudeFiles = files.filter((f) => !isCodexFile(f) && !/codex/i.test(f));
-  const codexFiles = files.filter((f) => !claudeFiles.includes(f));
+  // The Claude Code and Codex files; the other agents' samples have their own corpus tests.
+  const transcripts = walkFiles(CORPUS_DIR).filter(
+    (f) => f.endsWith('.jsonl') && !f.endsWith('/journal.jsonl'),
+  );
+  const claudeFiles = transcripts.filter((f) => corpusAssistant(f) === 'claude');
+  const codexFiles = transcripts.filter((f) => corpusAssistant(f) === 'codex');
+  const files = [...claudeFiles, ...codexFiles];
 
   beforeAll(async () => {
     tree = linkCorpus();

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterEach, expect, it } from 'vitest';
 import { CORPUS_DIR } from '../support/corpus.js';
 import { needs } from '../support/shared.js';
-import { links, storedMessages, TestSync, testConfig, tokenTotals } from '../support/sync.js';
+import { appendInChunks, links, storedMessages, TestSync, testConfig, tokenTotals } from '../support/sync.js';
 
 const corpus = needs('corpus');
 
@@ -89,17 +89,6 @@ async function fullSync(files: { claude?: Buffer; codex?: Buffer }) {
   const s = newSync(t);
   await s.run();
   return snapshot(s);
-}
-
-/** Appends `data` to `file` in the given chunk sizes, syncing after every chunk. */
-async function appendInChunks(s: TestSync, file: string, data: Buffer, sizes: (i: number) => number) {
-  let at = 0;
-  for (let i = 0; at < data.length; i++) {
-    const n = Math.min(Math.max(1, sizes(i)), data.length - at);
-    fs.appendFileSync(file, data.subarray(at, at + n));
-    at += n;
-    await s.run();
-  }
 }
 
 corpus.describe('byte-by-byte arrival', () => {

@@ -26,6 +26,8 @@ shared.describe('chaos run (short)', () => {
         faultKind: 0,
         // The after-202-before-commit crash point makes a resend the server must deduplicate.
         deduplicated: 1,
+        // Every third life without a crash point fails a quarter of its ingest commits; one proves the rollback ran.
+        failedCommits: 1,
         // A liveness bound, not a speed claim: the full run measures the drain against 60 s.
         drainSec: 120,
       },

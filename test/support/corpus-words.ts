@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CORPUS_DIR, isCodexFile, walkFiles } from './corpus.js';
+import { CORPUS_DIR, corpusAssistant, walkFiles } from './corpus.js';
 
 type Rec = Record<string, unknown>;
 
@@ -70,7 +70,7 @@ function readFile(file: string): FileText {
       const text = strings.join('\n');
       return { rec, text, words: new Set(words(text)) };
     });
-  const assistant = isCodexFile(file) || /codex/i.test(path.relative(CORPUS_DIR, file)) ? 'codex' : 'claude';
+  const assistant = corpusAssistant(file) === 'codex' ? 'codex' : 'claude';
   return { file, assistant, lines, all: lines.map((l) => l.text).join('\n') };
 }
 
@@ -88,8 +88,9 @@ const claudeIdentity = (rec: Rec) => `${String(rec.uuid)}@${String(rec.timestamp
 
 export function corpusText(): CorpusText {
   if (cache) return cache;
+  // The files linkCorpus lays out: Claude Code and Codex (the other agents' samples have their own tests).
   const files = walkFiles(CORPUS_DIR)
-    .filter((f) => f.endsWith('.jsonl'))
+    .filter((f) => f.endsWith('.jsonl') && ['claude', 'codex'].includes(corpusAssistant(f)))
     .map(readFile);
   const filesWith = new Map<string, number>();
   for (const f of files) {

@@ -38,6 +38,27 @@ export function isCodexFile(file: string): boolean {
   }
 }
 
+/** The agents whose samples the corpus holds (SOURCES.md), by where they sit. */
+const OTHER_AGENTS: [RegExp, 'gemini' | 'copilot' | 'opencode' | 'pi' | 'qwen'][] = [
+  [/^agent-sessions\/Resources\/Fixtures\/stage0\/agents\/gemini\//, 'gemini'],
+  [/^codemie-code\/.*\/gemini\//, 'gemini'],
+  [/^agent-sessions\/Resources\/Fixtures\/stage0\/agents\/copilot\//, 'copilot'],
+  [/^agent-sessions\/Resources\/Fixtures\/stage0\/agents\/opencode\//, 'opencode'],
+  [/^codemie-code\/.*\/opencode\//, 'opencode'],
+  [/^agent-sessions\/Resources\/Fixtures\/stage0\/agents\/pi\//, 'pi'],
+  [/^pi-mono\//, 'pi'],
+  [/^agent-sessions\/Resources\/Fixtures\/stage0\/agents\/qwen\//, 'qwen'],
+];
+
+export type CorpusAssistant = 'claude' | 'codex' | 'gemini' | 'copilot' | 'opencode' | 'pi' | 'qwen';
+
+/** Which agent wrote a corpus file: the other agents by folder, then Codex by its first record, else Claude. */
+export function corpusAssistant(file: string): CorpusAssistant {
+  const rel = path.relative(CORPUS_DIR, file);
+  for (const [re, agent] of OTHER_AGENTS) if (re.test(rel)) return agent;
+  return isCodexFile(file) || /codex/i.test(rel) ? 'codex' : 'claude';
+}
+
 export interface CorpusTree {
   root: string;
   claudeDir: string;
@@ -47,7 +68,8 @@ export interface CorpusTree {
 }
 
 /**
- * Lays the corpus out the way the assistants do, with symbolic links into `../shared/corpus`:
+ * Lays the Claude Code and Codex files of the corpus out the way those agents do, with symbolic links into
+ * `../shared/corpus`:
  * Claude files under `projects/<source-dir>/` (keeping `<session>/subagents/**`), Codex files as
  * `sessions/2026/01/01/rollout-…-<name>.jsonl`.
  */
@@ -58,8 +80,11 @@ export function linkCorpus(): CorpusTree {
   const links = new Map<string, string>();
   for (const file of walkFiles(CORPUS_DIR).filter((f) => f.endsWith('.jsonl'))) {
     const rel = path.relative(CORPUS_DIR, file);
+    const assistant = corpusAssistant(file);
+    // The other agents' samples have their own corpus tests (test/ingest/<agent>-corpus.test.ts).
+    if (assistant !== 'claude' && assistant !== 'codex') continue;
     let target: string;
-    if (isCodexFile(file) || /codex/i.test(rel)) {
+    if (assistant === 'codex') {
       const name = rel.replace(/\.jsonl$/, '').replace(/[^A-Za-z0-9]+/g, '_');
       target = path.join(
         codexDir,

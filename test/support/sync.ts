@@ -82,3 +82,19 @@ export function links(db: Db): { session_id: string; spawned_by_tool_use_id: str
     )
     .all() as { session_id: string; spawned_by_tool_use_id: string }[];
 }
+
+/** Appends `data` to `file` in chunks of `sizes(i)` bytes (at least 1), running a sync pass after each chunk. */
+export async function appendInChunks(
+  s: { run(): Promise<unknown> },
+  file: string,
+  data: Buffer,
+  sizes: (i: number) => number,
+): Promise<void> {
+  let at = 0;
+  for (let i = 0; at < data.length; i++) {
+    const n = Math.min(Math.max(1, sizes(i)), data.length - at);
+    fs.appendFileSync(file, data.subarray(at, at + n));
+    at += n;
+    await s.run();
+  }
+}

@@ -5,7 +5,7 @@
  * model. Nothing here reads aiobscura's database or code.
  */
 import fs from 'node:fs';
-import { CORPUS_DIR, isCodexFile, walkFiles } from './corpus.js';
+import { CORPUS_DIR, corpusAssistant, walkFiles } from './corpus.js';
 
 type Json = Record<string, unknown>;
 
@@ -49,8 +49,10 @@ function time(v: unknown): number | null {
 /** The files sync discovers (a workflow journal.jsonl is not a transcript), split by assistant. */
 export function corpusFiles(): { claude: string[]; codex: string[] } {
   const files = walkFiles(CORPUS_DIR).filter((f) => f.endsWith('.jsonl') && !f.endsWith('/journal.jsonl'));
-  const claude = files.filter((f) => !isCodexFile(f) && !/codex/i.test(f));
-  return { claude, codex: files.filter((f) => !claude.includes(f)) };
+  return {
+    claude: files.filter((f) => corpusAssistant(f) === 'claude'),
+    codex: files.filter((f) => corpusAssistant(f) === 'codex'),
+  };
 }
 
 function claudeResponses(files: string[]): GoldenResponse[] {

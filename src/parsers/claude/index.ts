@@ -29,7 +29,10 @@
  * |   session_start, api_refusal, informational, …)         |                          |                      |
  * | progress, attachment, summary, file-history-snapshot,   | none (note: progress,    |                      |
  * |   queue-operation, permission-mode, last-prompt,        |   attachment, metadata,  |                      |
- * |   *-title, other metadata, unknown kinds                |   unknown record kind)   |                      |
+ * |   *-title, cost-state, tools-used, other metadata,      |   unknown record kind)   |                      |
+ * |   unknown kinds                                         |                          |                      |
+ * | api-request, api-request-blob (the system prompt),      | none (note: API request  |                      |
+ * |   api-request-shape (2.1.3xx)                           |   (kept local))          |                      |
  * | unknown content block types                             | none for that block      |                      |
  *
  * Identity: `claude:<uuid>:<blockIndex>`; a record without uuid uses `claude:nouuid:<session>:<timestamp>:

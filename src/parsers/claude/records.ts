@@ -23,7 +23,15 @@ export function kindLabel(rec: Obj): string {
 }
 
 /** Record kinds known to carry no conversation content (log-formats.md §2.3). */
+/**
+ * 2.1.3xx records of the API request itself (agents-formats.md §16): `api-request-blob` holds the whole system
+ * prompt, `api-request` and `api-request-shape` the request and its shape. Kept local, never published.
+ */
+const REQUEST_KINDS = new Set(['api-request', 'api-request-blob', 'api-request-shape']);
+
 const METADATA_KINDS = new Set([
+  'cost-state',
+  'tools-used',
   'summary',
   'file-history-snapshot',
   'queue-operation',
@@ -96,6 +104,8 @@ function metadataRecord(scope: Scope, state: ClaudeState, out: RecordOutput): vo
     out.note = 'progress';
   } else if (type === 'attachment') {
     out.note = 'attachment';
+  } else if (type !== null && REQUEST_KINDS.has(type)) {
+    out.note = 'API request (kept local)';
   } else if (type !== null && METADATA_KINDS.has(type)) {
     out.note = 'metadata';
   } else {

@@ -55,6 +55,18 @@ function errorEvent(line: Line, p: Obj): void {
   line.drafts.push({ messageType: 'error', authorRole: 'system', content: content ?? safeJson(p) });
 }
 
+/** `task_complete.error`: `{message}` where the message is often the API's own JSON error body. */
+function turnError(line: Line, error: unknown): void {
+  const raw = str(field(error, 'message')) ?? str(error) ?? safeJson(error);
+  let content = raw;
+  try {
+    content = str(field(field(JSON.parse(raw), 'error'), 'message')) ?? raw;
+  } catch {
+    // not JSON: the text is the message
+  }
+  line.drafts.push({ messageType: 'error', authorRole: 'system', content });
+}
+
 export function eventMsg(line: Line, p: Obj): void {
   const kind = str(p.type) ?? '';
   if (kind === 'user_message') userMessage(line, p);
@@ -65,5 +77,7 @@ export function eventMsg(line: Line, p: Obj): void {
     line.out.closesGroups = true;
     line.out.note = 'turn end';
     line.state.pendingPrompt = null;
+    // 0.171 ends a turn whose request failed with the error on the turn end, and writes it nowhere else.
+    if (p.error !== undefined && p.error !== null) turnError(line, p.error);
   } else line.out.note = DUPLICATES.has(kind) ? 'duplicate' : 'metadata';
 }

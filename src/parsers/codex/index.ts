@@ -11,14 +11,14 @@
  * | event_msg/item_completed, item.type `UserMessage`        | prompt / human (paginated mode; twin rule)   |
  * | response_item/message user, human text                   | prompt / human unless twin of an event prompt|
  * | response_item/message user, injected (`<environment_…`)  | context / system (one per injected part)     |
- * | response_item/message developer (or other roles)         | context / system                             |
+ * | response_item/message developer (or other roles)         | — (`system prompt (kept local)`: never sent) |
  * | response_item/message assistant                          | response / assistant (+ model, group)        |
  * | response_item/reasoning summary (fallback content text)  | thinking / assistant (+ group); empty → —    |
  * | response_item/function_call, custom_tool_call,           | tool_call / assistant: toolName, toolUseId = |
  * |   local_shell_call, web_search_call, tool_search_call    |   call_id, toolInput = parsed args (+ group) |
  * | response_item/*_output                                   | tool_result / tool: toolResult, isError      |
  * | response_item/agent_message (inter-agent)                | context / system                             |
- * | event_msg/error                                          | error / system                               |
+ * | event_msg/error; task_complete with `error` (0.171)      | error / system                               |
  * | compacted with non-empty `message`                       | summary / system; empty → —                  |
  * | event_msg/token_count with totals                        | — ; UsageReport of the delta (tokens.ts)     |
  * | event_msg/agent_message, agent_reasoning, *_end, other   | — (`duplicate`: response items carry them)   |

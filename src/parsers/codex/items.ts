@@ -60,9 +60,9 @@ function message(line: Line, p: Obj): void {
   if (role === 'user') userMessage(line, p);
   else if (role === 'assistant') assistantMessage(line, p);
   else {
-    // developer / system: harness instructions the human never typed.
-    const content = itemTexts(p.content).join('\n\n');
-    if (content.length > 0) line.drafts.push(contextDraft(content));
+    // developer / system: part of the system prompt Codex sends (with `instructions`), not conversation, and
+    // never published (issue 10): the raw line stays local as a record, with this note.
+    line.out.note = 'system prompt (kept local)';
   }
   if (line.drafts.length === 0 && line.out.note === undefined) line.out.note = 'empty message';
 }
@@ -93,5 +93,7 @@ export function responseItem(line: Line, p: Obj): void {
   else if (CALL_KINDS.has(kind)) toolCall(line, kind, p, line.state.model);
   else if (kind.endsWith('_output')) toolResult(line, kind, p);
   else if (kind === 'agent_message') agentMessage(line, p);
+  // 0.171: the tool definitions offered to the model, part of the request, not conversation; never sent.
+  else if (kind === 'additional_tools') line.out.note = 'tool definitions (kept local)';
   else line.out.note = QUIET_KINDS.has(kind) ? 'metadata' : 'unhandled item';
 }

@@ -5,24 +5,9 @@
 import { createHash } from 'node:crypto';
 import { jsonText } from '../../reader/index.js';
 
-export type Obj = Record<string, unknown>;
+import { isObj, nonEmpty, num, type Obj, str } from '../json-values.js';
 
-export function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
-
-/** A non-empty string, else null: empty ids and names carry no information. */
-export function nonEmpty(v: unknown): string | null {
-  return typeof v === 'string' && v.length > 0 ? v : null;
-}
-
-export function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
+export { isObj, nonEmpty, num, type Obj, str };
 
 export function field(v: unknown, key: string): unknown {
   return isObj(v) ? v[key] : undefined;

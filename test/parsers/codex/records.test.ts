@@ -129,7 +129,7 @@ describe('prompts', () => {
     expect(ofType(r, 'prompt').map((m) => m.content)).toEqual(['one', 'two']);
   });
 
-  it('maps injected context and developer messages to context by system', () => {
+  it('maps injected context to context by system, and keeps developer messages (system prompt) local', () => {
     const r = run([
       meta({ cwd: undefined }),
       userItem('<environment_context>\n  <cwd>/from/env</cwd>\n</environment_context>'),
@@ -143,8 +143,9 @@ describe('prompts', () => {
     expect(msgs(r).map((m) => [m.messageType, m.authorRole])).toEqual([
       ['context', 'system'],
       ['context', 'system'],
-      ['context', 'system'],
     ]);
+    expect(r.outs[3]?.messages).toEqual([]);
+    expect(r.outs[3]?.note).toBe('system prompt (kept local)');
     expect(r.outs[1]?.sessions).toEqual([{ sessionKey: OWN, assistant: 'codex', cwd: '/from/env' }]);
   });
 
@@ -483,5 +484,29 @@ describe('robustness', () => {
     const resumed = JSON.parse(JSON.stringify(state));
     const rest = lines.slice(2).map((l) => codexParser.parse(l, resumed, ctx));
     expect([...first, ...rest]).toEqual(whole.outs);
+  });
+});
+
+describe('a failed request (0.171)', () => {
+  it("ends the turn with the API's error, stored as an error message", () => {
+    // As Codex 0.171 wrote it here when the scripted API answered 400 (agents-formats.md §16).
+    const body = JSON.stringify({
+      error: {
+        message: 'scripted failure agx-err-4711',
+        type: 'invalid_request_error',
+        code: 'invalid_request_error',
+      },
+    });
+    const r = run([
+      meta(),
+      userItem('This request fails.'),
+      event({ type: 'task_complete', error: { message: body } }),
+    ]);
+    expect(ofType(r, 'error').map((m) => [m.authorRole, m.content])).toEqual([
+      ['system', 'scripted failure agx-err-4711'],
+    ]);
+    expect(r.outs[2]!.closesGroups).toBe(true);
+    const plain = run([meta(), event({ type: 'task_complete', error: { message: 'stream disconnected' } })]);
+    expect(ofType(plain, 'error').map((m) => m.content)).toEqual(['stream disconnected']);
   });
 });
