@@ -28,35 +28,6 @@ interface Source {
   lines?: number;
 }
 
-const SHORT: Source[] = [
-  {
-    corpus: `${WORKTREES}/ef958aa1-0e93-49f0-bb71-150f63befcd1.jsonl`,
-    target: '.claude/projects/-experiments-worktrees/ef958aa1-0e93-49f0-bb71-150f63befcd1.jsonl',
-    lines: 90,
-  },
-  {
-    corpus: `${WORKTREES}/ef958aa1-0e93-49f0-bb71-150f63befcd1/subagents/agent-a52886dc180afb356.jsonl`,
-    target:
-      '.claude/projects/-experiments-worktrees/ef958aa1-0e93-49f0-bb71-150f63befcd1/subagents/agent-a52886dc180afb356.jsonl',
-  },
-  ...['71c9afe9-d9cc-4583-86b3-e62ba682b83a', 'b45ad5d8-81fb-4bcb-baba-19d9f503d731'].map((id) => ({
-    corpus: `${SAMPLE}/${id}.jsonl`,
-    target: `.claude/projects/-Users-dain-workspace-claude-code-log-sample/${id}.jsonl`,
-    lines: 12,
-  })),
-  {
-    corpus: 'codex_log_viewer/example.jsonl',
-    target:
-      '.codex/sessions/2025/09/10/rollout-2025-09-10T02-47-38-981d779b-eff6-469e-bb55-b423fe135b79.jsonl',
-    lines: 60,
-  },
-  {
-    corpus: 'agent-sessions/Resources/Fixtures/stage0/agents/codex/small.jsonl',
-    target:
-      '.codex/sessions/2026/01/02/rollout-2026-01-02T10-00-00-019fc8be-3658-7ca3-9e29-000000000000.jsonl',
-  },
-];
-
 const STAGE0 = 'agent-sessions/Resources/Fixtures/stage0/agents';
 
 /**
@@ -90,8 +61,39 @@ const OTHER_AGENTS: Source[] = [
   },
 ];
 
+const SHORT: Source[] = [
+  {
+    corpus: `${WORKTREES}/ef958aa1-0e93-49f0-bb71-150f63befcd1.jsonl`,
+    target: '.claude/projects/-experiments-worktrees/ef958aa1-0e93-49f0-bb71-150f63befcd1.jsonl',
+    lines: 90,
+  },
+  {
+    corpus: `${WORKTREES}/ef958aa1-0e93-49f0-bb71-150f63befcd1/subagents/agent-a52886dc180afb356.jsonl`,
+    target:
+      '.claude/projects/-experiments-worktrees/ef958aa1-0e93-49f0-bb71-150f63befcd1/subagents/agent-a52886dc180afb356.jsonl',
+  },
+  ...['71c9afe9-d9cc-4583-86b3-e62ba682b83a', 'b45ad5d8-81fb-4bcb-baba-19d9f503d731'].map((id) => ({
+    corpus: `${SAMPLE}/${id}.jsonl`,
+    target: `.claude/projects/-Users-dain-workspace-claude-code-log-sample/${id}.jsonl`,
+    lines: 12,
+  })),
+  {
+    corpus: 'codex_log_viewer/example.jsonl',
+    target:
+      '.codex/sessions/2025/09/10/rollout-2025-09-10T02-47-38-981d779b-eff6-469e-bb55-b423fe135b79.jsonl',
+    lines: 60,
+  },
+  {
+    corpus: 'agent-sessions/Resources/Fixtures/stage0/agents/codex/small.jsonl',
+    target:
+      '.codex/sessions/2026/01/02/rollout-2026-01-02T10-00-00-019fc8be-3658-7ca3-9e29-000000000000.jsonl',
+  },
+  // The other agents' smallest samples (the long run takes them all).
+  ...OTHER_AGENTS.filter((s) => s.lines === undefined && !s.corpus.startsWith('pi-mono/')),
+];
+
 const LONG: Source[] = [
-  ...SHORT.map(({ lines: _lines, ...s }) => s),
+  ...SHORT.filter((s) => !OTHER_AGENTS.includes(s)).map(({ lines: _lines, ...s }) => s),
   ...OTHER_AGENTS,
   {
     corpus: `${SAMPLE}/cbc0f75b-b36d-4efd-a7da-ac800ea30eb6.jsonl`,
