@@ -1,7 +1,7 @@
 /**
  * Every agent's sessions published to the CatSyphon-compatible test server: each conversation carries its
- * agent's `agent_type`, a sub-agent session names its parent, and the token totals the server holds per
- * session equal the local ones. Real sync with the collector on (one-shot: ingest, publish, drain), the
+ * agent's `agent_type`, a sub-agent session names its parent, the token totals the server holds per session
+ * equal the local ones, and credentials in what an agent logged arrive redacted. Real sync with the collector on (one-shot: ingest, publish, drain), the
  * agents' corpus samples laid out where each agent writes them, and an OpenCode database built with its DDL.
  */
 import fs from 'node:fs';
@@ -15,6 +15,7 @@ import { runSync } from '../../src/sync/index.js';
 import { type RunningCatsyphonServer, startCatsyphonServer } from '../support/catsyphon/index.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 import { assistantData, OpenCodeDb, textPart, tokens, userData } from '../support/opencode-db.js';
+import { PLANTED, PLANTED_KINDS, plantedValues } from '../support/privacy.js';
 import { needs } from '../support/shared.js';
 
 const corpus = needs('corpus');
@@ -40,6 +41,13 @@ const LAYOUT: [string, string][] = [
 ];
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
+/** The planted credentials as a person pastes them (support/privacy.ts assembles the values at run time). */
+const PASTED = [
+  `token ${PLANTED.github} and key ${PLANTED.aws}`,
+  `Authorization: Bearer ${PLANTED.jwt}`,
+  `-----BEGIN RSA PRIVATE KEY-----\n${PLANTED.pemBody}\n-----END RSA PRIVATE KEY-----`,
+  `password = "${PLANTED.password}"`,
+].join('\n');
 
 corpus.describe('every agent published', () => {
   let server: RunningCatsyphonServer;
@@ -62,7 +70,8 @@ corpus.describe('every agent published', () => {
       ['ses_child', 1],
     ] as const) {
       oc.message(s, `msg_u${n}`, userData(T0 + n), T0 + n);
-      oc.part(s, `msg_u${n}`, `prt_u${n}`, textPart(`question ${n}`), T0 + n);
+      // Credentials pasted into a prompt: kept locally, redacted on the way out (the default).
+      oc.part(s, `msg_u${n}`, `prt_u${n}`, textPart(`question ${n}\n${PASTED}`), T0 + n);
       const done = { completed: T0 + 900, finish: 'stop', tokens: tokens(100 + n, 20, 5000, 30) };
       oc.message(s, `msg_a${n}`, assistantData(`msg_u${n}`, T0 + 100, done), T0 + 100, T0 + 900);
       oc.part(s, `msg_a${n}`, `prt_a${n}`, textPart(`answer ${n}`), T0 + 200);
@@ -74,7 +83,7 @@ corpus.describe('every agent published', () => {
       [
         '[collector]',
         'enabled = true',
-        `remoteurl = ${JSON.stringify(server.url)}`,
+        `server_url = ${JSON.stringify(server.url)}`,
         `collector_id = ${JSON.stringify(creds.collectorId)}`,
         `api_key = ${JSON.stringify(creds.apiKey)}`,
         'flush_interval_secs = 0',
@@ -90,6 +99,22 @@ corpus.describe('every agent published', () => {
     await runSync(config, { watch: false });
   }, 120_000);
   afterAll(() => server?.close());
+
+  corpus.it('redacts what any agent logged: secrets stay local, the server gets the markers', () => {
+    const sent = JSON.stringify(server.admin.events());
+    for (const secret of plantedValues()) expect(sent).not.toContain(secret);
+    for (const kind of PLANTED_KINDS) expect(sent).toContain(`[REDACTED:${kind}]`);
+    const db = openDatabase(databasePath);
+    try {
+      const prompts = db
+        .prepare("SELECT content FROM messages WHERE identity = 'opencode:prt_u0'")
+        .pluck()
+        .get();
+      for (const secret of plantedValues()) expect(prompts).toContain(secret);
+    } finally {
+      db.close();
+    }
+  });
 
   corpus.it('each session under its agent_type, sub-agents with their parent, tokens as local', () => {
     const db = openDatabase(databasePath);
