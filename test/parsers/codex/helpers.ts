@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CodexState, codexParser } from '../../../src/parsers/codex/index.js';
 import type { FileContext, LineInput, RecordOutput } from '../../../src/parsers/types.js';
+import { linesFrom } from '../../support/parser-lines.js';
 
 export const CORPUS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/corpus');
 
@@ -78,16 +79,8 @@ export function parseFile(path: string): FileRun {
   return parseLines(linesOf(readFileSync(path)), ctxFor(path));
 }
 
-/** Builds `LineInput`s for literal records as if they were consecutive lines of one file. */
-export function linesFrom(records: unknown[]): LineInput[] {
-  let offset = 0;
-  return records.map((json, i) => {
-    const line = { lineNo: i + 1, offset, json };
-    offset += Buffer.byteLength(JSON.stringify(json)) + 1;
-    return line;
-  });
-}
-
 export function messagesOf(run: FileRun) {
   return run.outs.flatMap((o) => o.messages);
 }
+
+export { linesFrom };

@@ -1,20 +1,12 @@
 /** Test helpers for the Copilot parser: literal events as consecutive lines of one file, parsed in order. */
 import { type CopilotState, copilotParser } from '../../../src/parsers/copilot/index.js';
-import type { FileContext, LineInput, ParsedMessage, RecordOutput } from '../../../src/parsers/types.js';
+import type { FileContext, ParsedMessage, RecordOutput } from '../../../src/parsers/types.js';
+import { linesFrom } from '../../support/parser-lines.js';
 
 export const SID = 'aaaabbbb-1111-2222-3333-ccccddddeeee';
 
 export function ctxFor(stem = SID): FileContext {
   return { path: `/c/session-state/${stem}/events.jsonl`, assistant: 'copilot', role: 'main', stem };
-}
-
-export function linesFrom(records: unknown[]): LineInput[] {
-  let offset = 0;
-  return records.map((json, i) => {
-    const line = { lineNo: i + 1, offset, json };
-    offset += Buffer.byteLength(JSON.stringify(json)) + 1;
-    return line;
-  });
 }
 
 export interface Run {
@@ -55,3 +47,5 @@ export function shutdown(model: string, u: Record<string, number>) {
     modelMetrics: { [model]: { requests: { count: 1 }, usage: u } },
   });
 }
+
+export { linesFrom };

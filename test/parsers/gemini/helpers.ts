@@ -1,7 +1,8 @@
 /** Test helpers for the Gemini parser: literal records as consecutive lines of one file, and builders. */
 import { readFileSync } from 'node:fs';
 import { type GeminiState, geminiParser } from '../../../src/parsers/gemini/index.js';
-import type { FileContext, LineInput, ParsedMessage, RecordOutput } from '../../../src/parsers/types.js';
+import type { FileContext, ParsedMessage, RecordOutput } from '../../../src/parsers/types.js';
+import { linesFrom } from '../../support/parser-lines.js';
 
 export const SID = '4f1a2b3c-0000-4000-8000-00000000abcd';
 
@@ -14,16 +15,6 @@ export function ctxFor(over: Partial<FileContext> = {}): FileContext {
     projectPath: '/work/demo',
     ...over,
   };
-}
-
-/** Builds `LineInput`s for literal records as if they were consecutive lines of one file. */
-export function linesFrom(records: unknown[]): LineInput[] {
-  let offset = 0;
-  return records.map((json, i) => {
-    const line = { lineNo: i + 1, offset, json };
-    offset += Buffer.byteLength(JSON.stringify(json)) + 1;
-    return line;
-  });
 }
 
 export interface FileRun {
@@ -106,3 +97,5 @@ export const shellCall = (id: string, result?: unknown, status = 'success') => (
 export const functionResponse = (id: string, output: string) => ({
   functionResponse: { id, name: 'run_shell_command', response: { output } },
 });
+
+export { linesFrom };

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type PiState, piParser } from '../../../src/parsers/pi/index.js';
 import type { FileContext, LineInput, ParsedMessage, RecordOutput } from '../../../src/parsers/types.js';
+import { linesFrom } from '../../support/parser-lines.js';
 
 export const SID = '019e19b4-eb48-746a-aa6b-8dfcfa37954b';
 export const STEM = `2026-05-12T01-02-27-657Z_${SID}`;
@@ -16,16 +17,6 @@ export const CTX = ctxFor(`/x/sessions/--work-x--/${STEM}.jsonl`);
 export interface FileRun {
   outs: RecordOutput[];
   state: PiState;
-}
-
-/** Builds `LineInput`s for literal records as if they were consecutive lines of one file. */
-export function linesFrom(records: unknown[]): LineInput[] {
-  let offset = 0;
-  return records.map((json, i) => {
-    const line = { lineNo: i + 1, offset, json };
-    offset += Buffer.byteLength(JSON.stringify(json)) + 1;
-    return line;
-  });
 }
 
 export function parseLines(lines: LineInput[], ctx: FileContext = CTX): FileRun {
@@ -91,3 +82,5 @@ export function migrateV1(records: Record<string, unknown>[]): Record<string, un
     return out;
   });
 }
+
+export { linesFrom };

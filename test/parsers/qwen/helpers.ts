@@ -1,20 +1,12 @@
 /** Test helpers for the Qwen parser: literal records as consecutive lines of one file, parsed in order. */
 import { type QwenState, qwenParser } from '../../../src/parsers/qwen/index.js';
-import type { FileContext, LineInput, ParsedMessage, RecordOutput } from '../../../src/parsers/types.js';
+import type { FileContext, ParsedMessage, RecordOutput } from '../../../src/parsers/types.js';
+import { linesFrom } from '../../support/parser-lines.js';
 
 export const SESSION = '019f0000-0000-7000-8000-0000000000aa';
 
 export function ctxFor(stem = SESSION): FileContext {
   return { path: `/q/projects/-work/chats/${stem}.jsonl`, assistant: 'qwen', role: 'main', stem };
-}
-
-export function linesFrom(records: unknown[]): LineInput[] {
-  let offset = 0;
-  return records.map((json, i) => {
-    const line = { lineNo: i + 1, offset, json };
-    offset += Buffer.byteLength(JSON.stringify(json)) + 1;
-    return line;
-  });
 }
 
 export interface Run {
@@ -45,3 +37,5 @@ export function rec(type: string, extra: Record<string, unknown> = {}): Record<s
     ...extra,
   };
 }
+
+export { linesFrom };
