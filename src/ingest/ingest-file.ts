@@ -58,8 +58,10 @@ export async function ingestFile(
   try {
     let change = classify(row, st, src, (hash) => deps.files.withFingerprint(hash, file.context.assistant));
     // An OpenCode session rendering (reader/opencode-source.ts) shrinks when rows are edited or deleted in
-    // place: that is a rewrite of the rendering, not a log cut short, so no truncation warning.
-    if (change.kind === 'truncated' && file.context.format === 'sqlite') change = { kind: 'rewritten' };
+    // place, a legacy Gemini session's (reader/gemini-json-source.ts) when Gemini CLI rewrites a message
+    // shorter: that is a rewrite of the rendering, not a log cut short, so no truncation warning.
+    if (change.kind === 'truncated' && (file.context.format === 'sqlite' || file.context.format === 'json'))
+      change = { kind: 'rewritten' };
     const outcome: FileOutcome = {
       change: change.kind,
       lines: 0,
@@ -88,9 +90,11 @@ export async function ingestFile(
 }
 
 function identityOf(st: fs.Stats, src: ByteSource, format: FileContext['format']) {
-  // A database session's rendering is fingerprinted whole: rows change in place anywhere in it, and only a
-  // rendering that starts with every byte read before is an append (change.ts `sameStart`).
-  const fp = format === 'sqlite' ? hashPrefix(src, src.size) : fingerprintSource(src);
+  // A database session's rendering, and a legacy Gemini session's (rewritten whole), is fingerprinted whole:
+  // rows or messages change in place anywhere in it, and only a rendering that starts with every byte read
+  // before is an append (change.ts `sameStart`).
+  const whole = format === 'sqlite' || format === 'json';
+  const fp = whole ? hashPrefix(src, src.size) : fingerprintSource(src);
   return {
     dev: st.dev,
     ino: st.ino,

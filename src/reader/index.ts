@@ -8,6 +8,7 @@ export {
   fingerprintSource,
   hashPrefix,
 } from './fingerprint.js';
+export { renderGeminiJson } from './gemini-json-source.js';
 export type { DecodedLine } from './json-line.js';
 export { decodeLine, MAX_RECOVERY_ATTEMPTS } from './json-line.js';
 export { jsonText } from './json-text.js';

@@ -4,9 +4,10 @@
  * `.project_root` holds the project's absolute path, the only place the cwd is written.
  *
  * The directory given may be the Gemini home (`~/.gemini`), its `tmp` folder, a project folder or its
- * `chats` folder. Not listed: the `.tmp-*` and `.unreadable-*` leftovers of Gemini CLI's atomic rewrite, and
- * legacy `session-*.json` files (≤ 0.38, one JSON document rewritten whole), which line-based ingest cannot
- * read; a legacy file without its `.jsonl` twin (written when such a session is resumed) is reported.
+ * `chats` folder. Not listed: the `.tmp-*` and `.unreadable-*` leftovers of Gemini CLI's atomic rewrite.
+ * A legacy `chats/session-*.json` (≤ 0.38, one JSON document rewritten whole) is listed with `format: 'json'`
+ * (reader/gemini-json-source.ts renders it as JSONL), unless it has a `.jsonl` twin: resuming such a session
+ * in Gemini CLI ≥ 0.39 copies it whole to `<name>.jsonl`, which is then the one read.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -61,7 +62,12 @@ function projectDirs(geminiDir: string, problems: DiscoveryProblem[], visited: V
   return out;
 }
 
-function geminiFile(file: string, project: Project, parent: string | null): DiscoveredFile {
+function geminiFile(
+  file: string,
+  project: Project,
+  parent: string | null,
+  format: 'jsonl' | 'json' = 'jsonl',
+): DiscoveredFile {
   return {
     path: file,
     compressed: false,
@@ -69,9 +75,9 @@ function geminiFile(file: string, project: Project, parent: string | null): Disc
       path: file,
       assistant: 'gemini',
       role: parent === null ? 'main' : 'agent',
-      stem: path.basename(file).replace(/\.jsonl$/, ''),
+      stem: path.basename(file).replace(/\.jsonl?$/, ''),
       parentSessionFromPath: parent,
-      format: 'jsonl',
+      format,
       projectPath: project.projectPath,
     },
   };
@@ -112,12 +118,9 @@ function walkChats(dir: string, out: DiscoveredFile[], problems: DiscoveryProble
       if (kind === 'file') out.push(geminiFile(full, project, null));
       else notAFile(full, kind, problems);
     } else if (LEGACY.test(entry.name) && !names.has(`${entry.name}l`)) {
-      problems.push({
-        path: full,
-        reason:
-          'legacy Gemini CLI session (≤ 0.38: one JSON document rewritten whole); this format is not read yet ' +
-          '(resuming the session in Gemini CLI ≥ 0.39 copies it to a .jsonl file, which is read)',
-      });
+      // A resumed legacy session's `.jsonl` twin holds all of it and more: only the twin is read.
+      if (kind === 'file') out.push(geminiFile(full, project, null, 'json'));
+      else notAFile(full, kind, problems);
     }
   }
 }

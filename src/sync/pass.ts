@@ -188,9 +188,10 @@ export class SyncPass {
       const row = known.get(file.path);
       // An idle file with bytes past its checkpoint may end in a complete record without its newline: it
       // is opened once more to check, although its stat did not change.
-      // (A database session's rendering always ends with its newline, and its `size` is not a byte count.)
+      // (A rendered source, an OpenCode session or a legacy Gemini JSON file, always ends with its newline,
+      // and its stat's size is not the rendering's.)
       const tailPending =
-        file.context.format !== 'sqlite' &&
+        (file.context.format ?? 'jsonl') === 'jsonl' &&
         row !== undefined &&
         row.checkpoint_offset < row.size &&
         st.mtimeMs < idleBefore;

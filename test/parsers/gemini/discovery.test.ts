@@ -7,7 +7,7 @@ import { discoverGemini } from '../../../src/sources/gemini.js';
 
 const PARENT = '4f1a2b3c-0000-4000-8000-00000000abcd';
 
-/** A Gemini home as 0.40 lays it out, with the leftovers and legacy files discovery must not read. */
+/** A Gemini home as 0.40 lays it out, with legacy files and the leftovers discovery must not read. */
 function home() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'aiobscura-gemini-disc-'));
   const g = path.join(root, '.gemini');
@@ -23,8 +23,10 @@ function home() {
   write(path.join(chats, PARENT, 'child-9.jsonl.tmp-4242'));
   write(path.join(chats, 'session-2026-04-29T21-39-4f1a2b3c.jsonl.tmp-4242'));
   write(path.join(chats, 'session-2026-04-01T10-00-aaaaaaaa.jsonl.unreadable-1714000000'));
+  // A legacy (≤ 0.38) session: read as format json.
   write(path.join(chats, 'session-2025-12-01T21-45-5b959dae.json'));
-  // A legacy session resumed by ≥ 0.39: the .jsonl twin is read, the .json is not reported.
+  // A legacy session resumed by ≥ 0.39: the .jsonl twin is read, the .json is neither read nor reported.
+  write(path.join(chats, 'session-2026-01-16T11-01-37b7abef.json.tmp-4242'));
   write(path.join(chats, 'session-2026-01-16T11-01-37b7abef.json'));
   write(path.join(chats, 'session-2026-01-16T11-01-37b7abef.jsonl'));
   write(path.join(proj, 'logs.json'), '[]');
@@ -48,6 +50,7 @@ describe('Gemini discovery', () => {
     expect(files.map((f) => rel(f.path))).toEqual([
       '0b7dfb12/chats/session-2026-02-01T09-00-bbbbbbbb.jsonl',
       `my-app/chats/${PARENT}/child-9.jsonl`,
+      'my-app/chats/session-2025-12-01T21-45-5b959dae.json',
       'my-app/chats/session-2026-01-16T11-01-37b7abef.jsonl',
       'my-app/chats/session-2026-04-29T21-39-4f1a2b3c.jsonl',
     ]);
@@ -58,15 +61,17 @@ describe('Gemini discovery', () => {
       ['agent', PARENT, '/home/jane/my-app'],
       ['main', null, '/home/jane/my-app'],
       ['main', null, '/home/jane/my-app'],
+      ['main', null, '/home/jane/my-app'],
     ]);
     expect(files[1]?.context).toMatchObject({ assistant: 'gemini', stem: 'child-9', format: 'jsonl' });
+    expect(files[2]?.context).toMatchObject({
+      assistant: 'gemini',
+      stem: 'session-2025-12-01T21-45-5b959dae',
+      format: 'json',
+    });
+    expect(files.filter((f) => f.context.format === 'json')).toHaveLength(1);
     expect(files.every((f) => !f.compressed)).toBe(true);
-    expect(problems).toEqual([
-      {
-        path: path.join(h.chats, 'session-2025-12-01T21-45-5b959dae.json'),
-        reason: expect.stringMatching(/legacy Gemini CLI session .*not read yet/),
-      },
-    ]);
+    expect(problems).toEqual([]);
   });
 
   it('accepts the tmp folder, a project folder or its chats folder as the directory given', () => {
