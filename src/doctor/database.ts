@@ -36,7 +36,8 @@ export function sessionsOnlyInDatabase(db: Database.Database): { sessions: numbe
     let known = present.get(id);
     if (known === undefined) {
       const p = files.get(id);
-      // An OpenCode session's path is `<db>#<session>`: it counts as on disk while its database is.
+      // An OpenCode session's path is `<db>#<session>`: it counts as on disk while its database is (a
+      // legacy `<dir>/storage#<project>/<session>` one while its session JSON file is).
       known = p !== undefined && sourceExists(p);
       present.set(id, known);
     }

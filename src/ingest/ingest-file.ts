@@ -59,9 +59,9 @@ export async function ingestFile(
     let change = classify(row, st, src, (hash) => deps.files.withFingerprint(hash, file.context.assistant));
     // An OpenCode session rendering (reader/opencode-source.ts) shrinks when rows are edited or deleted in
     // place, a legacy Gemini session's (reader/gemini-json-source.ts) when Gemini CLI rewrites a message
-    // shorter: that is a rewrite of the rendering, not a log cut short, so no truncation warning.
-    if (change.kind === 'truncated' && (file.context.format === 'sqlite' || file.context.format === 'json'))
-      change = { kind: 'rewritten' };
+    // shorter, a legacy OpenCode session's (reader/opencode-files.ts) when a part file is rewritten: that is a
+    // rewrite of the rendering, not a log cut short, so no truncation warning.
+    if (change.kind === 'truncated' && isRendered(file.context.format)) change = { kind: 'rewritten' };
     const outcome: FileOutcome = {
       change: change.kind,
       lines: 0,
@@ -89,11 +89,16 @@ export async function ingestFile(
   }
 }
 
+/** Sources rendered whole from rows or documents changed in place (not appended logs). */
+function isRendered(format: FileContext['format']): boolean {
+  return format === 'sqlite' || format === 'json' || format === 'opencode-files';
+}
+
 function identityOf(st: fs.Stats, src: ByteSource, format: FileContext['format']) {
   // A database session's rendering, and a legacy Gemini session's (rewritten whole), is fingerprinted whole:
   // rows or messages change in place anywhere in it, and only a rendering that starts with every byte read
   // before is an append (change.ts `sameStart`).
-  const whole = format === 'sqlite' || format === 'json';
+  const whole = isRendered(format);
   const fp = whole ? hashPrefix(src, src.size) : fingerprintSource(src);
   return {
     dev: st.dev,

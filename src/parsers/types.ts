@@ -125,6 +125,11 @@ export interface AgentLink {
   parentSessionKey: string;
   agentId: string;
   toolUseId: string;
+  /**
+   * The sub-agent's own session when it is not `<parentSessionKey>:agent-<agentId>` (Gemini CLI and OpenCode
+   * key a sub-agent session by its own id): the link then goes on that session's `main` thread.
+   */
+  agentSessionKey?: string;
 }
 
 export interface RecordOutput {

@@ -14,6 +14,13 @@ export { decodeLine, MAX_RECOVERY_ATTEMPTS } from './json-line.js';
 export { jsonText } from './json-text.js';
 export type { LinePosition, RawLine, ReadEnd, ReadLinesOptions } from './lines.js';
 export { DEFAULT_BUFFER_SIZE, FILE_START, positionAfter, readLines } from './lines.js';
+export type { OpenCodeFilesSession } from './opencode-files.js';
+export {
+  openCodeFilesOf,
+  openCodeFilesPath,
+  openCodeFilesStats,
+  renderOpenCodeFiles,
+} from './opencode-files.js';
 export type { SourceStats } from './opencode-source.js';
 export {
   openCodeSessionOf,

@@ -25,6 +25,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { jsonText } from './json-text.js';
+import { openCodeFilesExist, openCodeFilesOf } from './opencode-files.js';
 
 /** The database and session a virtual `<db>#<session>` path names, or null for an ordinary file path. */
 export function openCodeSessionOf(p: string): { db: string; session: string } | null {
@@ -230,8 +231,13 @@ export function openCodeStats(): { stat(p: string): SourceStats } {
   };
 }
 
-/** Whether a source path is there: an ordinary file, or an OpenCode session's database file. */
+/**
+ * Whether a source path is there: an ordinary file, an OpenCode session's database file, or a legacy OpenCode
+ * session's JSON file (reader/opencode-files.ts).
+ */
 export function sourceExists(p: string): boolean {
+  const legacy = openCodeFilesOf(p);
+  if (legacy !== null) return openCodeFilesExist(legacy);
   const where = openCodeSessionOf(p);
   return fs.existsSync(where === null ? p : where.db);
 }

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import { decompress } from 'fzstd';
 import { SourceDecodeError } from './errors.js';
 import { renderGeminiJson } from './gemini-json-source.js';
+import { openCodeFilesOf, renderOpenCodeFiles } from './opencode-files.js';
 import { openCodeSessionOf, renderOpenCodeSession } from './opencode-source.js';
 
 export interface ByteSource {
@@ -116,7 +117,8 @@ export function isZstdPath(path: string): boolean {
 /**
  * Picks the source by extension: `.zst` → decompressed in memory, anything else → positional file reads.
  * An OpenCode session's virtual path (`<db>#<session id>`, opencode-source.ts) is served as its JSONL
- * rendering, from memory.
+ * rendering, from memory, and so is a legacy OpenCode session's (`<dir>/storage#<project>/<session>`,
+ * opencode-files.ts), rendered from its JSON files.
  *
  * A `.json` path is a legacy Gemini CLI session (≤ 0.38, the only `.json` discovery lists): one JSON
  * document rewritten whole, which line-based ingest cannot read as it is, so it is served as its JSONL
@@ -124,6 +126,7 @@ export function isZstdPath(path: string): boolean {
  */
 export function openSource(path: string): ByteSource {
   if (openCodeSessionOf(path) !== null) return bufferSource(renderOpenCodeSession(path));
+  if (openCodeFilesOf(path) !== null) return bufferSource(renderOpenCodeFiles(path));
   if (path.toLowerCase().endsWith('.json')) return bufferSource(renderGeminiJson(path));
   return isZstdPath(path) ? openZstdSource(path) : openFileSource(path);
 }

@@ -6,9 +6,10 @@ export type { Assistant };
 /**
  * How a source is read: `jsonl` one record per line, appended (Claude Code, Codex, Gemini CLI ≥ 0.39, Copilot
  * CLI, pi, Qwen Code); `json` one JSON document rewritten whole (Gemini CLI ≤ 0.38); `sqlite` a database
- * whose rows are updated in place (OpenCode ≥ 1.2).
+ * whose rows are updated in place (OpenCode ≥ 1.2); `opencode-files` a session of OpenCode < 1.2 kept as
+ * one JSON file per session, message and part, any of which is rewritten in place (read like `sqlite`).
  */
-export type SourceFormat = 'jsonl' | 'json' | 'sqlite';
+export type SourceFormat = 'jsonl' | 'json' | 'sqlite' | 'opencode-files';
 
 /** What a parser knows about the file it is reading, derived from its path by `sources/`. */
 export interface FileContext {

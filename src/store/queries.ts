@@ -141,7 +141,8 @@ export function subAgents(db: Db, sessionId: string): SubAgent[] {
   return db
     .prepare(
       `SELECT s.id AS session_id, coalesce(t.thread_key, 'main') AS thread_key, t.spawned_by_tool_use_id
-       FROM sessions s LEFT JOIN threads t ON t.session_id = s.id AND t.thread_key LIKE 'agent-%'
+       FROM sessions s LEFT JOIN threads t ON t.session_id = s.id
+         AND (t.thread_key LIKE 'agent-%' OR t.spawned_by_tool_use_id IS NOT NULL)
        WHERE s.parent_session_id = ? ORDER BY s.started_at, s.id`,
     )
     .all(sessionId) as SubAgent[];

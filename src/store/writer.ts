@@ -483,9 +483,10 @@ export class ChunkWriter {
   }
 
   private writeLink(link: AgentLink): void {
-    const agentSession = `${link.parentSessionKey}:agent-${link.agentId}`;
-    this.st.link.run(agentSession, `agent-${link.agentId}`, link.parentSessionKey, link.toolUseId);
-    this.threads.delete(`${agentSession}\u0000agent-${link.agentId}`);
+    const agentSession = link.agentSessionKey ?? `${link.parentSessionKey}:agent-${link.agentId}`;
+    const thread = link.agentSessionKey !== undefined ? 'main' : `agent-${link.agentId}`;
+    this.st.link.run(agentSession, thread, link.parentSessionKey, link.toolUseId);
+    this.threads.delete(`${agentSession}\u0000${thread}`);
   }
 
   private thread(sessionKey: string, threadKey: string): number {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openPhaseMarker, type PhaseMarker, type ResolvedConfig } from '../config/index.js';
 import { type FileOutcome, ingestFile, isUnchanged } from '../ingest/index.js';
-import { openCodeStats } from '../reader/index.js';
+import { openCodeFilesStats, openCodeStats } from '../reader/index.js';
 import { type DiscoveredFile, discoverAll } from '../sources/index.js';
 import {
   ChunkWriter,
@@ -168,12 +168,18 @@ export class SyncPass {
     const idleBefore = this.idleBefore();
     // OpenCode sessions live in a database: their stat stands in from one grouped query per database.
     const openCode = openCodeStats();
+    // Legacy OpenCode sessions (< 1.2) are JSON files per message and part: their stat stands in from those.
+    const openCodeFiles = openCodeFilesStats();
     for (const file of files) {
       summary.files++;
       let st: fs.Stats;
       try {
         st =
-          file.context.format === 'sqlite' ? (openCode.stat(file.path) as fs.Stats) : fs.statSync(file.path);
+          file.context.format === 'sqlite'
+            ? (openCode.stat(file.path) as fs.Stats)
+            : file.context.format === 'opencode-files'
+              ? (openCodeFiles.stat(file.path) as fs.Stats)
+              : fs.statSync(file.path);
       } catch (err) {
         summary.skipped.push({
           path: file.path,
@@ -188,8 +194,8 @@ export class SyncPass {
       const row = known.get(file.path);
       // An idle file with bytes past its checkpoint may end in a complete record without its newline: it
       // is opened once more to check, although its stat did not change.
-      // (A rendered source, an OpenCode session or a legacy Gemini JSON file, always ends with its newline,
-      // and its stat's size is not the rendering's.)
+      // (A rendered source, an OpenCode session (database or legacy files) or a legacy Gemini JSON file,
+      // always ends with its newline, and its stat's size is not the rendering's.)
       const tailPending =
         (file.context.format ?? 'jsonl') === 'jsonl' &&
         row !== undefined &&

@@ -186,6 +186,15 @@ function toolCalls(m: Msg, group: string, model: string | null): void {
     const callId = nonEmpty(tc.id);
     const key = callId ?? `#${i}`;
     const toolName = nonEmpty(tc.name) ?? 'unknown';
+    // `invoke_agent` (0.61): `agentId` is the sub-agent's session id, whose file is `chats/<this session>/`.
+    const agent = nonEmpty(tc.agentId);
+    if (agent !== null && callId !== null && !m.line.out.links.some((l) => l.toolUseId === callId))
+      m.line.out.links.push({
+        parentSessionKey: m.sid,
+        agentId: agent,
+        toolUseId: callId,
+        agentSessionKey: agent,
+      });
     emit(m, `call:${key}`, {
       messageType: 'tool_call',
       authorRole: 'assistant',

@@ -4,7 +4,7 @@
  */
 import type { ParsedMessage, RecordOutput } from '../types.js';
 import { emptyOutput } from '../types.js';
-import { type PartRow, partMessages, type Speaker } from './parts.js';
+import { type PartRow, partLink, partMessages, type Speaker } from './parts.js';
 import { type OpenCodeState, sessionKeyOf } from './state.js';
 import { tokenUsage } from './tokens.js';
 import { isObj, isoFromMs, nonEmpty, num, type Obj, str } from './util.js';
@@ -75,6 +75,8 @@ export function parseMessage(rec: Obj, state: OpenCodeState): RecordOutput {
     const msgs = partMessages(part, sp);
     if (msgs === null) skipped.add(String(part.data.type ?? 'untyped'));
     else out.messages.push(...msgs);
+    const link = partLink(part, sp.sessionKey);
+    if (link !== null) out.links.push(link);
   }
   if (role === 'assistant') assistantExtras(out, data, id, sp, complete);
   // A prompt starts a new turn and a completed response is final: either proves every open group done, and

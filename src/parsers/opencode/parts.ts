@@ -2,7 +2,7 @@
  * One `part` row of an OpenCode message → the messages it means. The message decides who speaks and whether
  * the part may still change (`Speaker`); the part decides the type.
  */
-import type { AuthorRole, MessageType, ParsedMessage } from '../types.js';
+import type { AgentLink, AuthorRole, MessageType, ParsedMessage } from '../types.js';
 import { isObj, isoFromMs, nonEmpty, num, type Obj, safeJson, str } from './util.js';
 
 /** What the part's message says about every part in it. */
@@ -128,6 +128,20 @@ function toolPart(part: PartRow, sp: Speaker): ParsedMessage[] {
   result.isError = status === 'error' || (exit !== null && exit !== 0);
   out.push(result);
   return out;
+}
+
+/**
+ * A `task` tool part names the child session it ran (`state.metadata.sessionId`, OpenCode 1.18): the link from
+ * that session to the call that spawned it.
+ */
+export function partLink(part: PartRow, sessionKey: string): AgentLink | null {
+  if (part.data.type !== 'tool') return null;
+  const st = isObj(part.data.state) ? part.data.state : {};
+  const meta = isObj(st.metadata) ? st.metadata : {};
+  const child = nonEmpty(meta.sessionId);
+  const callId = nonEmpty(part.data.callID);
+  if (child === null || callId === null || child === sessionKey) return null;
+  return { parentSessionKey: sessionKey, agentId: child, toolUseId: callId, agentSessionKey: child };
 }
 
 /** The messages of one part, or null for a part type that is bookkeeping (steps, snapshots, patches…). */
