@@ -25,6 +25,7 @@ import {
   toolPart,
   userData,
 } from '../support/opencode-db.js';
+import { expectToolsLinked, finalState, storedIdentities } from '../support/opencode-state.js';
 import { needs } from '../support/shared.js';
 import { TestSync, tokenTotals } from '../support/sync.js';
 
@@ -241,54 +242,6 @@ function expectedTokens(storage: string) {
     g.cacheCreation += cache.write;
   }
   return g;
-}
-
-function storedIdentities(s: TestSync): string[] {
-  return (
-    s.db
-      .prepare("SELECT identity FROM messages WHERE identity NOT LIKE 'usage:%' ORDER BY identity")
-      .pluck()
-      .all() as string[]
-  ).sort();
-}
-
-function finalState(s: TestSync) {
-  return {
-    messages: s.db
-      .prepare(
-        `SELECT identity, session_id, message_type, author_role, emitted_at, content, tool_name, tool_use_id,
-           tool_input, tool_result, is_error, model, stop_reason, publishable, tokens_input, tokens_output,
-           tokens_cache_read, tokens_cache_creation FROM messages ORDER BY identity`,
-      )
-      .all(),
-    responses: s.db
-      .prepare(
-        'SELECT key, session_id, model, input, output, cache_read, cache_creation, reasoning FROM responses ORDER BY key',
-      )
-      .all(),
-    sessions: s.db
-      .prepare(
-        'SELECT id, assistant, cwd, parent_session_id, title, assistant_version, slug FROM sessions ORDER BY id',
-      )
-      .all(),
-  };
-}
-
-function expectToolsLinked(s: TestSync): number {
-  const results = s.db
-    .prepare("SELECT session_id, tool_use_id FROM messages WHERE message_type = 'tool_result'")
-    .all() as { session_id: string; tool_use_id: string | null }[];
-  for (const r of results) {
-    expect(r.tool_use_id).not.toBeNull();
-    const call = s.db
-      .prepare(
-        "SELECT count(*) FROM messages WHERE message_type = 'tool_call' AND session_id = ? AND tool_use_id = ?",
-      )
-      .pluck()
-      .get(r.session_id, r.tool_use_id);
-    expect(call).toBe(1);
-  }
-  return results.length;
 }
 
 function expectStoredOnce(s: TestSync): void {

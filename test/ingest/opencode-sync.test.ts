@@ -24,6 +24,7 @@ import {
   toolPart,
   userData,
 } from '../support/opencode-db.js';
+import { expectToolsLinked, finalState, storedIdentities } from '../support/opencode-state.js';
 import { TestSync, tokenTotals } from '../support/sync.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
@@ -107,38 +108,6 @@ function expectedTokens(oc: OpenCodeDb) {
     g.cacheCreation += cache.write;
   }
   return g;
-}
-
-function storedIdentities(s: TestSync): string[] {
-  return (
-    s.db
-      .prepare("SELECT identity FROM messages WHERE identity NOT LIKE 'usage:%' ORDER BY identity")
-      .pluck()
-      .all() as string[]
-  ).sort();
-}
-
-/** Everything a stored message says, keyed by identity (seq depends on reading order, so it is left out). */
-function finalState(s: TestSync) {
-  return {
-    messages: s.db
-      .prepare(
-        `SELECT identity, session_id, message_type, author_role, emitted_at, content, tool_name, tool_use_id,
-           tool_input, tool_result, is_error, model, stop_reason, publishable, tokens_input, tokens_output,
-           tokens_cache_read, tokens_cache_creation FROM messages ORDER BY identity`,
-      )
-      .all(),
-    responses: s.db
-      .prepare(
-        'SELECT key, session_id, model, input, output, cache_read, cache_creation, reasoning FROM responses ORDER BY key',
-      )
-      .all(),
-    sessions: s.db
-      .prepare(
-        'SELECT id, assistant, cwd, parent_session_id, title, assistant_version, slug FROM sessions ORDER BY id',
-      )
-      .all(),
-  };
 }
 
 /** Session A (a prompt, a complete tool-call step, a step still streaming) and its sub-agent session B. */
@@ -284,19 +253,7 @@ describe('OpenCode database through sync', () => {
 
     expect(storedIdentities(sync)).toEqual(expectedIdentities(oc));
     expect(tokenTotals(sync.db)).toEqual(expectedTokens(oc));
-    const results = sync.db
-      .prepare("SELECT session_id, tool_use_id FROM messages WHERE message_type = 'tool_result'")
-      .all() as { session_id: string; tool_use_id: string }[];
-    expect(results.length).toBe(2);
-    for (const r of results) {
-      const call = sync.db
-        .prepare(
-          "SELECT count(*) FROM messages WHERE message_type = 'tool_call' AND session_id = ? AND tool_use_id = ?",
-        )
-        .pluck()
-        .get(r.session_id, r.tool_use_id);
-      expect(call).toBe(1);
-    }
+    expect(expectToolsLinked(sync)).toBe(2);
     const sessions = sync.db.prepare('SELECT id, parent_session_id, cwd FROM sessions ORDER BY id').all();
     expect(sessions).toEqual([
       { id: 'ses_A', parent_session_id: null, cwd: '/work/demo' },
