@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
+import { alteredKey } from '../support/collector-home.js';
 import {
   duplicateHashes,
   expectedServerHashes,
@@ -120,7 +121,7 @@ shared.describe('configuration problems pause all publishing, ingest continues',
     env = await publishEnv();
     env.addClaude(SPLIT_CLAUDE);
     const good = env.creds.apiKey;
-    const r = await env.sync({ api_key: `${good.slice(0, 20)}x${good.slice(21)}` });
+    const r = await env.sync({ api_key: alteredKey(good) });
     expect(r.publish?.reason).toMatch(/paused: unauthorized/);
     expect(r.messages).toBeGreaterThan(30);
     // Changed credentials lift the pause at once (the config fingerprint changed).

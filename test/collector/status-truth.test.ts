@@ -10,7 +10,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningCatsyphonServer, startCatsyphonServer } from '../support/catsyphon/index.js';
 import { type Home, runAsync as run } from '../support/cli.js';
-import { type CollectorValues, collectorHome, writeCollectorConfig } from '../support/collector-home.js';
+import {
+  alteredKey,
+  type CollectorValues,
+  collectorHome,
+  writeCollectorConfig,
+} from '../support/collector-home.js';
 import { writePlantedSession } from '../support/privacy.js';
 import { SPLIT_CLAUDE } from '../support/publish.js';
 
@@ -80,7 +85,7 @@ describe('healthy only when the last request succeeded', () => {
   it('not after `resume` while the credentials are still refused; the hint names --workspace-id', async () => {
     const { home, values } = await setup();
     const key = String(values.api_key);
-    writeCollectorConfig(home, { ...values, api_key: `${key.slice(0, 20)}x${key.slice(21)}` });
+    writeCollectorConfig(home, { ...values, api_key: alteredKey(key) });
     expect((await run(home, ['sync'])).code).toBe(0);
     const paused = await status(home);
     expect(paused.report).toMatchObject({ state: 'paused', pause: { reason: 'unauthorized' } });

@@ -68,3 +68,8 @@ export function expectPublishedOnce(server: RunningCatsyphonServer, home: Home):
   expect(expected.uncovered).toBe(0);
   expect(new Set(rows.map((r) => `${r.sessionId} ${r.hash}`))).toEqual(expected.hashes);
 }
+
+/** The key with one character changed (never to itself: a key whose 21st character is already `x` stays valid). */
+export function alteredKey(key: string): string {
+  return `${key.slice(0, 20)}${key[20] === 'x' ? 'y' : 'x'}${key.slice(21)}`;
+}
