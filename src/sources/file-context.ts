@@ -23,6 +23,8 @@ export interface FileContext {
   parentSessionFromPath?: string | null;
   /** Sub-agent files: the tool call that spawned the agent, when a sidecar names it (Qwen `.meta.json`). */
   spawnedByToolUseId?: string | null;
+  /** Sub-agent files: the model a sidecar names, for records that name none (Qwen `.meta.json`). */
+  model?: string | null;
   /** File name without its extension(s). */
   stem: string;
   /** Default `jsonl`. */

@@ -24,16 +24,16 @@ function qwenFile(file: string): DiscoveredFile {
 }
 
 /** The agent id and spawning call a sub-agent's `.meta.json` names; nulls when it is absent or unreadable. */
-function agentMeta(file: string): { agentId: string | null; toolUseId: string | null } {
+function agentMeta(file: string): { agentId: string | null; toolUseId: string | null; model: string | null } {
   try {
     const meta = JSON.parse(fs.readFileSync(file.replace(/\.jsonl$/, '.meta.json'), 'utf8')) as Record<
       string,
       unknown
     >;
     const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : null);
-    return { agentId: text(meta.agentId), toolUseId: text(meta.toolUseId) };
+    return { agentId: text(meta.agentId), toolUseId: text(meta.toolUseId), model: text(meta.model) };
   } catch {
-    return { agentId: null, toolUseId: null };
+    return { agentId: null, toolUseId: null, model: null };
   }
 }
 
@@ -51,6 +51,7 @@ function qwenAgentFile(file: string, parentSession: string): DiscoveredFile {
       agentId: meta.agentId ?? stem.replace(/^agent-/, ''),
       parentSessionFromPath: parentSession,
       spawnedByToolUseId: meta.toolUseId,
+      model: meta.model,
     },
   };
 }

@@ -60,7 +60,7 @@ it('a sub-agent file under subagents/<parent>/ is its own session below the pare
   ]);
   fs.writeFileSync(
     agentFile.replace(/\.jsonl$/, '.meta.json'),
-    JSON.stringify({ agentId: AGENT, parentSessionId: PARENT, toolUseId: CALL }),
+    JSON.stringify({ agentId: AGENT, parentSessionId: PARENT, toolUseId: CALL, model: 'qwen3-coder-plus' }),
   );
 
   const sync = new TestSync(
@@ -93,4 +93,10 @@ it('a sub-agent file under subagents/<parent>/ is its own session below the pare
     { message_type: 'response', author_role: 'agent', content: 'ran' },
   ]);
   expect(links(sync.db)).toEqual([{ session_id: `${PARENT}:agent-${AGENT}`, spawned_by_tool_use_id: CALL }]);
+  // The agent's records name no model; its `.meta.json` does.
+  const models = sync.db
+    .prepare("SELECT DISTINCT model FROM messages WHERE session_id = ? AND message_type = 'response'")
+    .pluck()
+    .all(`${PARENT}:agent-${AGENT}`);
+  expect(models).toEqual(['qwen3-coder-plus']);
 });

@@ -275,7 +275,7 @@ export function parseRecord(line: LineInput, state: QwenState): RecordOutput {
     partBase,
     threadKey,
     timestamp: validTimestamp(rec.timestamp),
-    model: nonEmpty(rec.model),
+    model: nonEmpty(rec.model) ?? state.agentModel,
   };
   sessionFacts(c);
 

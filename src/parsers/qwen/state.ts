@@ -17,6 +17,8 @@ export interface QwenState {
   spawnedBy: string | null;
   agentId: string | null;
   linked: boolean;
+  /** Sub-agent files: the model the agent's `.meta.json` names; its records name none. */
+  agentModel: string | null;
   /**
    * The uuid of the previous record and how many messages were numbered under it. Qwen's reader merges
    * consecutive records that repeat a uuid (fragments of one message), so their parts continue one numbering
@@ -46,6 +48,7 @@ export function initialState(ctx: FileContext): QwenState {
     spawnedBy: parent !== null ? (ctx.spawnedByToolUseId ?? null) : null,
     agentId,
     linked: false,
+    agentModel: parent !== null ? (ctx.model ?? null) : null,
     lastUuid: null,
     partsSeen: 0,
     lastOffset: -1,
@@ -69,7 +72,8 @@ export function usableState(state: unknown, ctx: FileContext): QwenState {
   s.lastOffset = num(s.lastOffset) ?? -1;
   s.valuesAtOffset = num(s.valuesAtOffset) ?? 0;
   for (const k of ['foreignSession', 'cwd', 'gitBranch', 'version', 'model'] as const) s[k] = str(s[k]);
-  for (const k of ['parentSessionKey', 'spawnedBy', 'agentId'] as const) s[k] = str(s[k]) ?? fresh[k];
+  for (const k of ['parentSessionKey', 'spawnedBy', 'agentId', 'agentModel'] as const)
+    s[k] = str(s[k]) ?? fresh[k];
   s.linked = s.linked === true;
   return state as unknown as QwenState;
 }
