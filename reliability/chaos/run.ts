@@ -4,7 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import { runDifferentialCommand } from '../differential/run.js';
+import { stopChildrenOnSignal } from '../stop-children.js';
 import { FULL_MINIMUMS, formatChecks, runChaos } from './harness.js';
+
+stopChildrenOnSignal();
 
 const { values } = parseArgs({
   options: {

@@ -4,8 +4,11 @@
  * Runs the outage soak (soak.ts), prints its figures and a PASS/FAIL per criterion, exits 1 on any FAIL.
  */
 import { parseArgs } from 'node:util';
+import { stopChildrenOnSignal } from '../stop-children.js';
 import { criteria } from './report.js';
 import { runSoak, type SoakOptions } from './soak.js';
+
+stopChildrenOnSignal();
 
 const USAGE = `usage: npm run soak -- [--outage S] [--events N] [--seed N] [--sessions N] [--warmup S]
                          [--settle S] [--flush-on-recovery] [--json]
