@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ResolvedConfig, resolveConfig } from '../../src/config/index.js';
+import type { ResolvedConfig } from '../../src/config/index.js';
 import { discoverOpenCode } from '../../src/sources/opencode.js';
 import {
   assistantData,
@@ -25,7 +25,7 @@ import {
   userData,
 } from '../support/opencode-db.js';
 import { expectToolsLinked, finalState, storedIdentities } from '../support/opencode-state.js';
-import { TestSync, tokenTotals } from '../support/sync.js';
+import { agentConfig, TestSync, tokenTotals } from '../support/sync.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 
@@ -48,14 +48,7 @@ function layout(): Layout {
 }
 
 function configFor(l: Layout, name: string): ResolvedConfig {
-  return resolveConfig(
-    {
-      configPath: path.join(l.root, 'absent.toml'),
-      databasePath: path.join(l.root, `${name}.db`),
-      dirs: { opencode: l.dir },
-    },
-    { HOME: l.root },
-  );
+  return agentConfig(l.root, { opencode: l.dir }, name);
 }
 
 /** A sync whose clock the test moves, so no group is ever closed by idle time behind its back. */

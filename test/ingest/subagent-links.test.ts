@@ -7,23 +7,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/index.js';
 import { subAgents } from '../../src/store/index.js';
 import { assistantData, OpenCodeDb, textPart, tokens, toolPart, userData } from '../support/opencode-db.js';
-import { links, TestSync } from '../support/sync.js';
+import { agentConfig, links, TestSync } from '../support/sync.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
 });
 
-function syncOf(home: string, dirs: Record<string, string>): TestSync {
-  const s = new TestSync(
-    resolveConfig(
-      { configPath: path.join(home, 'absent.toml'), databasePath: path.join(home, 'data.db'), dirs },
-      { HOME: home },
-    ),
-  );
+function syncOf(home: string, dirs: Parameters<typeof agentConfig>[1]): TestSync {
+  const s = new TestSync(agentConfig(home, dirs));
   cleanups.push(() => s.close());
   return s;
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type ResolvedConfig, resolveConfig } from '../../src/config/index.js';
+import { type Assistant, type ResolvedConfig, resolveConfig } from '../../src/config/index.js';
 import { type Db, openDatabase } from '../../src/store/index.js';
 import { type PassSummary, SyncPass } from '../../src/sync/index.js';
 
@@ -19,6 +19,21 @@ export function testConfig(dirs: {
       claudeDir: dirs.claudeDir,
       codexDir: dirs.codexDir,
     },
+    { HOME: root },
+  );
+}
+
+/**
+ * A config for a temp tree `root` whose agents' logs are in `dirs` (the others default under `root`, which
+ * lacks them): no config file, the database `<root>/<name>.db`. Never reads the user's real home or config.
+ */
+export function agentConfig(
+  root: string,
+  dirs: Partial<Record<Assistant, string>>,
+  name = 'data',
+): ResolvedConfig {
+  return resolveConfig(
+    { configPath: path.join(root, 'absent.toml'), databasePath: path.join(root, `${name}.db`), dirs },
     { HOME: root },
   );
 }
